@@ -1,0 +1,50 @@
+"""tether: persistent, pluggable sessions for AI agents.
+
+Everything public is importable from here. Names load on first access, so
+``import tether`` stays fast and imports no database driver or LLM client.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    # data model and errors
+    "Message": "tether.models",
+    "SessionInfo": "tether.models",
+    "Snapshot": "tether.models",
+    "Run": "tether.models",
+    "Usage": "tether.models",
+    "Page": "tether.models",
+    "errors": "tether",
+    # plugins
+    "hookimpl": "tether.hookspecs",
+    "get_plugin_manager": "tether.plugins",
+    # stores
+    "SessionStore": "tether.stores.base",
+    "Capabilities": "tether.stores.base",
+    "AsyncSessionStore": "tether.stores.async_base",
+    "open_store": "tether.stores.registry",
+    "open_async_store": "tether.stores.registry",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'tether' has no attribute {name!r}")
+    if module_name == "tether":
+        value = importlib.import_module(f"tether.{name}")
+    else:
+        value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
