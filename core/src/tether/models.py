@@ -131,3 +131,14 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+class SessionExport(BaseModel):
+    """Everything of one session, for export, import and migration between backends."""
+
+    format_version: int = 1
+    info: SessionInfo
+    messages: list[Message] = Field(default_factory=list)
+    state: dict[str, Any] = Field(default_factory=dict)
+    records: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    """Records by kind (``snapshot``, ``run``), oldest first."""

@@ -15,11 +15,12 @@ from pydantic import ValidationError
 from tether.codec import check_json, decode_cursor, encode_cursor
 from tether.errors import InvalidInputError, InvalidMessageError, SessionNotFoundError
 from tether.ids import new_session_id, validate_id, validate_user_id
-from tether.models import Message, Page, SessionInfo, Snapshot, utcnow
+from tether.models import Message, Page, SessionExport, SessionInfo, Snapshot, utcnow
 
 MAX_PAGE = 10_000
 SNAPSHOT = "snapshot"
 RUN = "run"
+RECORD_KINDS = (SNAPSHOT, RUN)
 UNSET: Any = object()
 
 
@@ -230,3 +231,23 @@ def rewind_position(info: SessionInfo, position: object) -> int:
             f"{info.next_index}); the messages after it no longer exist"
         )
     return position
+
+
+def export(data: object) -> SessionExport:
+    """Validate an export (a SessionExport or its dict form) before importing it."""
+    try:
+        export = SessionExport.model_validate(
+            data.model_dump() if isinstance(data, SessionExport) else data
+        )
+    except ValidationError as exc:
+        raise InvalidInputError(f"invalid session export: {exc.errors()[0]['msg']}") from exc
+    key(export.info.session_id, export.info.user_id)
+    check_json(export.info.metadata, "metadata")
+    check_json(export.state, "state")
+    indexes = [m.index for m in export.messages]
+    if any(i is None for i in indexes) or indexes != sorted(set(indexes)):
+        raise InvalidInputError("exported messages need distinct, increasing indexes")
+    if indexes and indexes[-1] >= export.info.next_index:
+        export.info.next_index = indexes[-1] + 1
+    export.info.message_count = len(indexes)
+    return export

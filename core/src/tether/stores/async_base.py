@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tether.errors import CapabilityError, SnapshotNotFoundError
 from tether.ids import DEFAULT_USER_ID, validate_id
-from tether.models import Message, Page, Run, SessionInfo, Snapshot
+from tether.models import Message, Page, Run, SessionExport, SessionInfo, Snapshot
 from tether.stores import _prepare as prep
 from tether.stores._prepare import RUN, SNAPSHOT, UNSET, SessionKey
 
@@ -271,6 +271,19 @@ class AsyncSessionStore(ABC):
         records = await self._list_records(prep.key(session_id, user_id), RUN)
         return [Run.model_validate(r) for r in records]
 
+    async def export_session(
+        self, session_id: str, *, user_id: str = DEFAULT_USER_ID
+    ) -> SessionExport:
+        k = prep.key(session_id, user_id)
+        info = prep.require(await self._get_session(k), k)
+        messages = await self._read_messages(k, after=None, before=None, limit=None, from_end=False)
+        records = {kind: await self._list_records(k, kind) for kind in prep.RECORD_KINDS}
+        state = await self._load_state(k)
+        return SessionExport(info=info, messages=messages, state=state, records=records)
+
+    async def import_session(self, data: SessionExport, *, replace: bool = False) -> SessionInfo:
+        return await self._import_session(prep.export(data), replace)
+
     async def purge_expired(self) -> int:
         self._require("ttl")
         return await self._purge_expired()
@@ -365,6 +378,9 @@ class AsyncSessionStore(ABC):
     async def _fork(
         self, source: SessionKey, info: SessionInfo, state: dict[str, Any]
     ) -> SessionInfo: ...
+
+    @abstractmethod
+    async def _import_session(self, data: SessionExport, replace: bool) -> SessionInfo: ...
 
     @abstractmethod
     async def _purge_expired(self) -> int: ...

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from tether.errors import CapabilityError, SnapshotNotFoundError
 from tether.ids import DEFAULT_USER_ID, validate_id
-from tether.models import Message, Page, Run, SessionInfo, Snapshot
+from tether.models import Message, Page, Run, SessionExport, SessionInfo, Snapshot
 from tether.stores import _prepare as prep
 from tether.stores._prepare import RUN, SNAPSHOT, UNSET, SessionKey
 from tether.stores.url import mask_url
@@ -333,6 +333,25 @@ class SessionStore(ABC):
             Run.model_validate(r) for r in self._list_records(prep.key(session_id, user_id), RUN)
         ]
 
+    # --- export and import ------------------------------------------------------------
+
+    def export_session(self, session_id: str, *, user_id: str = DEFAULT_USER_ID) -> SessionExport:
+        """Everything of one session: info, full history (a fork's inherited messages
+        included), state, snapshots and runs."""
+        k = prep.key(session_id, user_id)
+        info = prep.require(self._get_session(k), k)
+        messages = self._read_messages(k, after=None, before=None, limit=None, from_end=False)
+        records = {kind: self._list_records(k, kind) for kind in prep.RECORD_KINDS}
+        return SessionExport(
+            info=info, messages=messages, state=self._load_state(k), records=records
+        )
+
+    def import_session(self, data: SessionExport, *, replace: bool = False) -> SessionInfo:
+        """Store an exported session as it was (ids, indexes, timestamps, parent link).
+        An existing session with the same key raises ``SessionExistsError`` unless
+        ``replace``, which makes re-running a migration safe."""
+        return self._import_session(prep.export(data), replace)
+
     # --- lifecycle --------------------------------------------------------------------
 
     def purge_expired(self) -> int:
@@ -450,6 +469,12 @@ class SessionStore(ABC):
     def _fork(self, source: SessionKey, info: SessionInfo, state: dict[str, Any]) -> SessionInfo:
         """Create session ``info`` holding the source's messages with index <
         ``info.fork_index`` and ``state``. Raise ``SessionExistsError`` if it exists."""
+
+    @abstractmethod
+    def _import_session(self, data: SessionExport, replace: bool) -> SessionInfo:
+        """Store ``data`` verbatim: info fields as given (created_at, next_index, parent_id,
+        fork_index), every message with its index, the state and the records. The messages
+        are the complete history; a fork imported this way owns copies of them."""
 
     @abstractmethod
     def _purge_expired(self) -> int: ...

@@ -11,12 +11,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from tether.errors import InvalidInputError, SessionExistsError, SessionExpiredError
-from tether.models import Message, SessionInfo, utcnow
+from tether.models import Message, SessionExport, SessionInfo, utcnow
 from tether.stores._prepare import SessionKey, require
 from tether.stores.base import Capabilities, SessionStore
-from tether.stores.url import without_query
 
 
 @dataclass
@@ -39,7 +39,8 @@ class MemoryStore(SessionStore):
         if options:
             raise InvalidInputError(f"memory:// takes no options, got {sorted(options)}")
         super().__init__(url or "memory://")
-        name = without_query(self.url).removeprefix("memory://").strip("/")
+        parts = urlsplit(self.url)
+        name = (parts.netloc + parts.path).strip("/")
         with self._spaces_lock:
             self._sessions = self._spaces.setdefault(name, {}) if name else {}
         self._lock = threading.RLock()
@@ -216,6 +217,23 @@ class MemoryStore(SessionStore):
             ]
             entry.state = copy.deepcopy(state)
             return self._info(entry)
+
+    def _import_session(self, data: SessionExport, replace: bool) -> SessionInfo:
+        with self._lock:
+            k = SessionKey(data.info.user_id, data.info.session_id)
+            if not replace and self._get_session(k) is not None:
+                raise SessionExistsError(f"session {k.session_id!r} already exists")
+            self._sessions[k] = _Session(
+                info=data.info.model_copy(deep=True),
+                messages=[m.model_copy(deep=True) for m in data.messages],
+                state=copy.deepcopy(data.state),
+                records={
+                    (kind, str(r.get("snapshot_id") or r.get("run_id"))): copy.deepcopy(r)
+                    for kind, rows in data.records.items()
+                    for r in rows
+                },
+            )
+            return self._info(self._sessions[k])
 
     def _purge_expired(self) -> int:
         with self._lock:
