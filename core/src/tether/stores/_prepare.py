@@ -103,6 +103,8 @@ def messages(items: Iterable[Message | Mapping[str, Any]]) -> list[Message]:
         if isinstance(item, Message):
             message = item.model_copy(deep=True)
         elif isinstance(item, Mapping):
+            for field_name in ("metadata", "tool_calls", "content"):
+                check_json(item.get(field_name), f"message {field_name}")
             try:
                 message = Message.model_validate(dict(item))
             except ValidationError as exc:

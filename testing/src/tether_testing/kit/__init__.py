@@ -1,0 +1,1 @@
+"""The conformance tests, one mixin per part of the store contract."""
