@@ -24,7 +24,7 @@ from tether import hookspecs
 from tether.errors import PluginError
 
 ENTRY_POINT_GROUP = "tether"
-BUILTIN_PLUGINS = ("tether.stores.builtin",)
+BUILTIN_PLUGINS = ("tether.stores.builtin", "tether.llm.builtin", "tether.cli.builtin")
 """Modules registered as plugins in every manager, exactly like entry points are."""
 
 
