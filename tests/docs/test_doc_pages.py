@@ -1,7 +1,8 @@
-"""The fenced ```python examples in the guide run, top to bottom, one namespace per page.
+"""The README and the guide's pages: their examples run and their links resolve.
 
-A block fenced as ```python norun is shown but not run (say why next to it). A block fenced
-as ```python norun file=PATH quotes that file of the repository, and must match it."""
+The fenced ```python examples run top to bottom, one namespace per page. A block fenced as
+```python norun is shown but not run (say why next to it). A block fenced as ```python norun
+file=PATH quotes that file of the repository, and must match it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["README.md", "docs/index.md", "docs/stores.md", "docs/plugins.md", "docs/hooks.md"]
 FENCE = re.compile(r"^```python([^\n]*)\n(.*?)^```$", re.M | re.S)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+CODE = re.compile(r"^```.*?^```$|`[^`\n]*`", re.M | re.S)
 
 
 def python_blocks(text: str) -> list[tuple[int, list[str], str]]:
@@ -52,3 +55,32 @@ def test_quoted_code_matches_its_file(page):
         if path is not None:
             source = (ROOT / path).read_text(encoding="utf-8")
             assert code in source, f"{page}:{line}: the block no longer matches {path}"
+
+
+def relative_links(text: str) -> list[str]:
+    """Link targets outside code that are paths, without their #fragment."""
+    text = CODE.sub("", text)
+    return [
+        target.split("#", 1)[0]
+        for target in LINK.findall(text)
+        if "://" not in target and not target.startswith(("#", "mailto:"))
+    ]
+
+
+def test_relative_links_are_found():
+    text = "[a](b.md) [c](https://x/y) [d](#e) [f](../g/h.md#i) `x[1](2)`\n```\ny[0](z)\n```\n"
+    assert relative_links(text) == [
+        "b.md",
+        "../g/h.md",
+    ]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_links_resolve(page):
+    path = ROOT / page
+    broken = [
+        link
+        for link in relative_links(path.read_text(encoding="utf-8"))
+        if not (path.parent / link).exists()
+    ]
+    assert not broken, f"{page} links to missing files: {broken}"
