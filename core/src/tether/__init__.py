@@ -29,6 +29,14 @@ _EXPORTS = {
     "AsyncSessionStore": "tether.stores.async_base",
     "open_store": "tether.stores.registry",
     "open_async_store": "tether.stores.registry",
+    # agents and sessions
+    "Agent": "tether.agent",
+    "MemoryConfig": "tether.config",
+    "Session": "tether.session",
+    "SessionManager": "tether.session",
+    "get_default_session_store": "tether.facades",
+    "DefaultSessionStore": "tether.facades",
+    "HierarchicalSessionStore": "tether.facades",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
