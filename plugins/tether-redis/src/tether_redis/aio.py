@@ -1,0 +1,107 @@
+"""``AsyncRedisStore``: the native async twin on ``redis.asyncio``, running the same
+operations (and so the same scripts) as the sync store.
+
+redis.asyncio connections belong to the event loop that opened them, so the store keeps one
+client per running loop: ``asyncio.run`` called twice on the same store works.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from tether.stores.async_base import AsyncSessionStore
+from tether_redis import ops
+from tether_redis.protocol import (
+    Batch,
+    Command,
+    Eval,
+    Operation,
+    Request,
+    command_args,
+    fill,
+    scripts_of,
+    should_retry,
+    translate,
+)
+
+if TYPE_CHECKING:
+    from tether_redis.store import RedisStore
+
+
+class AsyncRedisStore(AsyncSessionStore):
+    """Async access to a :class:`~tether_redis.store.RedisStore`'s sessions."""
+
+    def __init__(self, sync: RedisStore) -> None:
+        super().__init__(sync)
+        self._config = sync._config
+        self._ns = sync._ns
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _connection(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            import redis.asyncio
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            self._client = redis.asyncio.Redis.from_url(
+                self._config.redis_url, retry=Retry(NoBackoff(), 0), **self._config.client_options
+            )
+            self._loop = loop
+        return self._client
+
+    async def _run(self, operation: Operation) -> Any:
+        reply = None
+        try:
+            while True:
+                reply = await self._execute(operation.send(reply))
+        except StopIteration as done:
+            return done.value
+
+    async def _execute(self, request: Request) -> Any:
+        import redis
+
+        client = self._connection()
+        attempt = 0
+        while True:
+            try:
+                try:
+                    return await self._send(client, request)
+                except redis.exceptions.NoScriptError:
+                    for script in scripts_of(request):
+                        await client.script_load(script.source)
+                    return await self._send(client, request)
+            except (redis.RedisError, OSError) as exc:
+                if should_retry(exc, request, attempt):
+                    attempt += 1
+                    continue
+                raise translate(exc, self._config.where, request) from exc
+
+    @staticmethod
+    async def _send(client: Any, request: Request) -> Any:
+        if isinstance(request, (Eval, Command)):
+            return await client.execute_command(*command_args(request))
+        assert isinstance(request, Batch)
+        return await fill(client.pipeline(transaction=False), request).execute()
+
+    async def aclose(self) -> None:
+        """Close this loop's connections."""
+        if self._client is not None:
+            client, self._client, self._loop = self._client, None, None
+            await client.aclose()
+
+
+def _bind(name: str, operation: Any) -> Any:
+    async def primitive(self: AsyncRedisStore, *args: Any, **kwargs: Any) -> Any:
+        return await self._run(operation(self._ns, *args, **kwargs))
+
+    primitive.__name__ = name
+    return primitive
+
+
+for _name, _operation in ops.OPERATIONS.items():
+    setattr(AsyncRedisStore, _name, _bind(_name, _operation))
+abc.update_abstractmethods(AsyncRedisStore)
