@@ -37,6 +37,13 @@ _EXPORTS = {
     "get_default_session_store": "tether.facades",
     "DefaultSessionStore": "tether.facades",
     "HierarchicalSessionStore": "tether.facades",
+    # language models and context
+    "LLM": "tether.llm",
+    "LLMResponse": "tether.llm",
+    "get_llm": "tether.llm",
+    "default_llm": "tether.llm",
+    "count_tokens": "tether.llm.tokens",
+    "select_messages": "tether.context",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
