@@ -1,0 +1,140 @@
+"""``postgresql://``: the synchronous PostgreSQL store (psycopg 3 + a connection pool)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from tether.errors import StoreError
+from tether.stores.base import Capabilities, SessionStore
+from tether_postgres import drivers, ops
+from tether_postgres.config import parse
+from tether_postgres.errors import is_auth_failure, translate
+from tether_postgres.migrations import ensure_schema
+from tether_postgres.statements import render
+
+if TYPE_CHECKING:
+    from tether_postgres.aio import AsyncPostgresStore
+
+
+def can_retry(exc: psycopg.Error, op: ops.Op) -> bool:
+    """Only reads are retried, once, and only after a lost connection."""
+    return (
+        op.read
+        and isinstance(exc, psycopg.OperationalError)
+        and not isinstance(exc, PoolTimeout)
+        and not is_auth_failure(exc)
+    )
+
+
+class PostgresStore(SessionStore):
+    """Sessions in PostgreSQL. ``PostgresStore("postgresql://user@host/db?schema=app")``.
+
+    Options (URL query or keyword): ``schema``, ``min_size``, ``max_size``,
+    ``pool_timeout``, ``migrate``; other query parameters go to libpq. Nothing connects
+    until the first call, which also applies pending schema migrations.
+    """
+
+    backend_name = "postgres"
+    capabilities = Capabilities(native_async=True)
+
+    def __init__(self, url: str, **options: Any) -> None:
+        super().__init__(url)
+        self.settings = parse(url, options)
+        self.queries = render(self.settings.schema)
+        self.schema_ready = False
+        self._pool: ConnectionPool | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _make_async(self) -> AsyncPostgresStore:
+        from tether_postgres.aio import AsyncPostgresStore
+
+        return AsyncPostgresStore(self)
+
+    def close(self) -> None:
+        """Close the pool (and the async twin's connections). Safe to call twice."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+        if self._aio is not None:
+            self._aio.discard()
+
+    # --- running operations -----------------------------------------------------------
+
+    def _run(self, op: ops.Op) -> Any:
+        try:
+            pool = self._open_pool()
+            try:
+                return self._run_chain(pool, op)
+            except psycopg.Error as exc:
+                if not can_retry(exc, op):
+                    raise
+                return self._run_chain(pool, op)
+        except psycopg.Error as exc:
+            raise translate(exc, self.settings) from exc
+
+    def _run_chain(self, pool: ConnectionPool, op: Any) -> Any:
+        while isinstance(op, ops.Op):
+            with self._connection(pool) as conn:
+                op = drivers.run(conn, op)
+        return op
+
+    @contextmanager
+    def _connection(self, pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+        conn = pool.getconn()
+        for _ in range(self.settings.max_size):
+            if not drivers.is_stale(conn):
+                break
+            conn.close()
+            pool.putconn(conn)
+            conn = pool.getconn()
+        try:
+            yield conn
+        finally:
+            pool.putconn(conn)
+
+    def _open_pool(self) -> ConnectionPool:
+        pool = self._pool
+        if pool is not None:
+            return pool
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"the PostgreSQL store for {self.settings.masked_url} is closed")
+            if self._pool is None:
+                if not self.schema_ready:
+                    with psycopg.connect(self.settings.conninfo, autocommit=True) as conn:
+                        drivers.run(conn, ensure_schema(self.queries, self.settings.migrate))
+                    self.schema_ready = True
+                pool = ConnectionPool(
+                    self.settings.conninfo,
+                    min_size=self.settings.min_size,
+                    max_size=self.settings.max_size,
+                    timeout=self.settings.pool_timeout,
+                    kwargs={"autocommit": True},
+                    name=f"tether-postgres:{self.settings.schema}",
+                    open=False,
+                )
+                pool.open(wait=False)
+                self._pool = pool
+            return self._pool
+
+
+def _primitive(name: str, make: Any) -> Any:
+    def call(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
+        return self._run(make(self.queries, *args, **kwargs))
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+for _name, _make in ops.PRIMITIVES.items():
+    setattr(PostgresStore, _name, _primitive(_name, _make))
+PostgresStore.__abstractmethods__ = frozenset()
