@@ -3,26 +3,14 @@
 
 from __future__ import annotations
 
-import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-
-SERVER_URL = os.environ.get("TETHER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def drop_prefix(prefix: str) -> None:
-    """Delete every key under ``prefix`` (only this test's keys: the prefix is unique)."""
-    import redis
-
-    client = redis.Redis.from_url(SERVER_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))  # no glob characters
-        for start in range(0, len(keys), 500):
-            client.delete(*keys[start : start + 500])
-    finally:
-        client.close()
+from redis_helpers import SERVER_URL, DroppingProxy, PrivateServer, drop_prefix
 
 
 @pytest.fixture
@@ -47,3 +35,23 @@ def raw_redis() -> Iterator[object]:
     client = redis.Redis.from_url(SERVER_URL)
     yield client
     client.close()
+
+
+@pytest.fixture
+def private_server(tmp_path: Path) -> Iterator[PrivateServer]:
+    """A started redis-server only this test uses; stopped afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    server = PrivateServer(tmp_path, binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dropping_proxy() -> Iterator[DroppingProxy]:
+    parts = urlsplit(SERVER_URL)
+    proxy = DroppingProxy((parts.hostname or "127.0.0.1", parts.port or 6379))
+    yield proxy
+    proxy.close()

@@ -65,6 +65,8 @@ class AsyncRedisStore(AsyncSessionStore):
         import redis
 
         client = self._connection()
+        if not request.readonly:
+            await _settle()
         attempt = 0
         while True:
             try:
@@ -92,6 +94,17 @@ class AsyncRedisStore(AsyncSessionStore):
         if self._client is not None:
             client, self._client, self._loop = self._client, None, None
             await client.aclose()
+
+
+async def _settle() -> None:
+    """Let the event loop handle what the sockets have already received before a write is
+    sent. A connection the server closed (restart, ``CLIENT KILL``, idle timeout) is then
+    seen as closed by the pool's check and replaced, instead of failing the write after it
+    was sent, when it could not be resent safely. (The sync client checks its socket
+    directly.) Two turns: the first resumes this task, the second runs the socket callbacks
+    queued in the same turn."""
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
 
 
 def _bind(name: str, operation: Any) -> Any:

@@ -18,13 +18,15 @@ from tether_redis.keys import DEFAULT_PREFIX, Namespace, check_prefix
 SCHEMES = ("redis", "rediss", "unix")
 FIXED = {
     "decode_responses": "replies are decoded by tether",
-    "protocol": "replies are parsed as RESP2",
+    "protocol": "tether speaks RESP2 (with RESP3, redis-py skips its check of pooled "
+    "connections, so a connection the server closed would fail the next write)",
     "retry": "tether never resends a write (it could be applied twice); reads are retried once",
     "retry_on_error": "tether never resends a write; reads are retried once",
     "retry_on_timeout": "tether never resends a write; reads are retried once",
 }
 """redis-py options a user may not set, and why."""
 DEFAULTS = {"socket_connect_timeout": 5.0}
+FORCED = {"decode_responses": False, "protocol": 2}
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,6 @@ def parse(url: str, options: dict[str, Any]) -> RedisConfig:
     return RedisConfig(
         url=url,
         redis_url=redis_url,
-        client_options={**DEFAULTS, **client_options},
+        client_options={**DEFAULTS, **client_options, **FORCED},
         namespace=Namespace(prefix),
     )

@@ -47,6 +47,7 @@ class Batch:
 Request = Eval | Command | Batch
 Operation = Generator[Request, Any, Any]
 
+_DENIED_IN_SCRIPT = "The user executing the script can't run this command"
 RETRIES_FOR_READS = 1
 """A read that fails on a broken connection is sent once more on a fresh one. Writes never
 are: a write whose reply was lost may have been applied, and must not be applied twice."""
@@ -62,8 +63,12 @@ def translate(exc: Exception, where: str, request: Request | None) -> StoreError
     """The tether error for a redis-py error; ``where`` is the URL with the password masked."""
     import redis.exceptions as rex
 
-    if isinstance(exc, (rex.AuthenticationError, rex.AuthorizationError, rex.NoPermissionError)):
+    if isinstance(exc, (rex.AuthenticationError, rex.AuthorizationError)):
         return StoreAuthenticationError(f"Redis at {where} refused the credentials: {exc}")
+    if isinstance(exc, rex.NoPermissionError) or _DENIED_IN_SCRIPT in str(exc):
+        return StoreAuthenticationError(
+            f"the Redis user of {where} is not allowed to do this (see its ACL): {exc}"
+        )
     if isinstance(exc, (rex.ConnectionError, rex.TimeoutError, OSError)):
         message = f"cannot reach Redis at {where}: {exc}"
         if request is not None and not request.readonly:
