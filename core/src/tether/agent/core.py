@@ -73,6 +73,8 @@ class Agent:
         self.tools = list(tools or [])
         self.events = AgentEvents(db)
         self.memory: MemoryConfig = resolve_memory(memory)
+        self.own_memory = self.memory
+        """The memory configuration given to the constructor (before joining a session)."""
         self.conversation = Conversation(self.memory, agent_name=name)
         self.middleware: list[Middleware] = []
         self.last_run: Run | None = None
@@ -83,15 +85,19 @@ class Agent:
     def __repr__(self) -> str:
         return f"<Agent {self.name!r} session={self.session_id!r}>"
 
-    def _bind(
-        self, conversation: Conversation, memory: MemoryConfig, middleware: list[Middleware]
-    ) -> Agent:
-        """Make this agent talk in ``conversation`` (a Session's), before its first turn."""
+    def check_unused(self) -> None:
+        """Raise ``ConfigurationError`` if this agent has already talked."""
         if self._started:
             raise ConfigurationError(
                 f"agent {self.name!r} has already talked in session {self.session_id!r}; "
                 "create a new agent for this session"
             )
+
+    def _bind(
+        self, conversation: Conversation, memory: MemoryConfig, middleware: list[Middleware]
+    ) -> Agent:
+        """Make this agent talk in ``conversation`` (a Session's), before its first turn."""
+        self.check_unused()
         self.conversation.close()
         self.conversation = conversation
         self.memory = memory

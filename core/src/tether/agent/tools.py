@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ def make_tool(fn: Callable[..., Any]) -> Tool:
 
 def _json_type(hint: Any) -> str:
     origin = typing.get_origin(hint) or hint
-    if origin is typing.Union:
+    if origin is typing.Union or origin is types.UnionType:
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         return _json_type(args[0]) if len(args) == 1 else "string"
     return _JSON_TYPES.get(origin, "string")

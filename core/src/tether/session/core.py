@@ -129,8 +129,9 @@ class Session:
     def add_agent(self, agent: Agent, *, memory: Any = None) -> Agent:
         """Make an existing (not yet used) agent talk in this session."""
         self._live()
-        if memory is None and agent.memory != MemoryConfig():
-            memory = agent.memory  # the agent's own settings (storage must match the session)
+        agent.check_unused()
+        if memory is None and agent.own_memory != MemoryConfig():
+            memory = agent.own_memory  # its own settings (storage must match the session)
         memory_config = agent_memory(self.memory_config, memory)
         agent._bind(self._conversation, memory_config, self._middleware)
         self.agents.append(agent)
