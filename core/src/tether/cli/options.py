@@ -51,7 +51,6 @@ class IdType(click.ParamType):
 
 SESSION_ID = IdType("session id")
 USER_ID = IdType("user id")
-SNAPSHOT_ID = IdType("snapshot id")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -131,3 +130,21 @@ def iter_sessions(store: SessionStore, user_id: str | None, page_size: int = 500
         cursor = page.next_cursor
         if cursor is None:
             return
+
+
+def find_snapshot(store: SessionStore, session_id: str, user_id: str, ref: str) -> str:
+    """The id of the session's snapshot whose id, or else whose label, is ``ref``."""
+    from tether.errors import InvalidInputError, SnapshotNotFoundError
+
+    snapshots = store.list_snapshots(session_id, user_id=user_id)
+    if any(s.snapshot_id == ref for s in snapshots):
+        return ref
+    labelled = [s.snapshot_id for s in snapshots if s.label == ref]
+    if len(labelled) == 1:
+        return labelled[0]
+    if labelled:
+        raise InvalidInputError(
+            f"{len(labelled)} snapshots of session {session_id!r} are labelled {ref!r}; "
+            f"give one of their ids: {', '.join(labelled)}"
+        )
+    raise SnapshotNotFoundError(f"no snapshot {ref!r} (id or label) in session {session_id!r}")

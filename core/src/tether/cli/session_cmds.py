@@ -12,8 +12,8 @@ import click
 from tether.cli.options import (
     DURATION,
     SESSION_ID,
-    SNAPSHOT_ID,
     db_option,
+    find_snapshot,
     iter_sessions,
     json_option,
     open_cli_store,
@@ -177,7 +177,13 @@ def delete(session_id: str, yes: bool, user_id: str, db_url: str | None) -> None
     default=None,
     help="Keep the messages before this index (default: all).",
 )
-@click.option("--snapshot", "snapshot_id", type=SNAPSHOT_ID, default=None, help="Fork from here.")
+@click.option(
+    "--snapshot",
+    "snapshot_ref",
+    default=None,
+    metavar="SNAPSHOT",
+    help="Fork from this snapshot (its id or label).",
+)
 @click.option("--title", default=None, help="Title of the new session.")
 @click.option("--new-id", "new_id", type=SESSION_ID, default=None, help="Id of the new session.")
 @user_option()
@@ -186,7 +192,7 @@ def delete(session_id: str, yes: bool, user_id: str, db_url: str | None) -> None
 def fork(
     session_id: str,
     position: int | None,
-    snapshot_id: str | None,
+    snapshot_ref: str | None,
     title: str | None,
     new_id: str | None,
     user_id: str,
@@ -194,9 +200,10 @@ def fork(
     as_json: bool,
 ) -> None:
     """Start a new session from this one's history and state."""
-    if position is not None and snapshot_id is not None:
+    if position is not None and snapshot_ref is not None:
         raise click.UsageError("give --at or --snapshot, not both")
     with open_cli_store(db_url) as store:
+        snapshot_id = snapshot_ref and find_snapshot(store, session_id, user_id, snapshot_ref)
         info = store.fork_session(
             session_id,
             user_id=user_id,
@@ -233,15 +240,16 @@ def snapshot(
 
 @click.command()
 @click.argument("session_id", type=SESSION_ID)
-@click.argument("snapshot_id", type=SNAPSHOT_ID)
+@click.argument("snapshot_ref", metavar="SNAPSHOT")
 @user_option()
 @db_option
 @json_option
 def revert(
-    session_id: str, snapshot_id: str, user_id: str, db_url: str | None, as_json: bool
+    session_id: str, snapshot_ref: str, user_id: str, db_url: str | None, as_json: bool
 ) -> None:
-    """Drop the messages added after a snapshot and restore its state."""
+    """Drop the messages added after a snapshot (its id or label) and restore its state."""
     with open_cli_store(db_url) as store:
+        snapshot_id = find_snapshot(store, session_id, user_id, snapshot_ref)
         info = store.revert_to_snapshot(session_id, snapshot_id, user_id=user_id)
     if as_json:
         echo_json(info)
@@ -292,16 +300,18 @@ def prune(
         if expired:
             question.append("purge every expired session")
         if not question:
-            _prune_report(as_json, [], 0)
+            _prune_report(as_json, [], 0, older_than is not None, expired)
             return
         if not yes:
             click.confirm(f"In {store_label(store)}: {' and '.join(question)}?", abort=True)
         deleted = [i for i in old if store.delete_session(i.session_id, user_id=i.user_id)]
         purged = store.purge_expired() if expired else 0
-    _prune_report(as_json, deleted, purged)
+    _prune_report(as_json, deleted, purged, older_than is not None, expired)
 
 
-def _prune_report(as_json: bool, deleted: list[Any], purged: int) -> None:
+def _prune_report(
+    as_json: bool, deleted: list[Any], purged: int, by_age: bool, expired: bool
+) -> None:
     if as_json:
         echo_json(
             {
@@ -310,7 +320,7 @@ def _prune_report(as_json: bool, deleted: list[Any], purged: int) -> None:
             }
         )
         return
-    click.echo(
-        f"Deleted {plural(len(deleted), 'old session')}; "
-        f"purged {plural(purged, 'expired session')}."
-    )
+    if by_age:
+        click.echo(f"Deleted {plural(len(deleted), 'old session')}.")
+    if expired:
+        click.echo(f"Purged {plural(purged, 'expired session')}.")
