@@ -16,17 +16,21 @@ from tether.errors import InvalidInputError
 from tether.models import Usage
 
 
+def check_message(message: Any, position: int) -> Mapping[str, Any]:
+    """Raise :class:`InvalidInputError` unless ``message`` is a dict with a string role."""
+    if not isinstance(message, Mapping):
+        raise InvalidInputError(f"messages[{position}] is a {type(message).__name__}, not a dict")
+    if not isinstance(message.get("role"), str):
+        raise InvalidInputError(f"messages[{position}] has no 'role'")
+    return message
+
+
 def check_messages(messages: Any) -> list[dict[str, Any]]:
     """Raise :class:`InvalidInputError` unless ``messages`` is a list of dicts with a role."""
     if not isinstance(messages, list):
         raise InvalidInputError(f"messages must be a list of dicts, not {type(messages).__name__}")
     for position, message in enumerate(messages):
-        if not isinstance(message, Mapping):
-            raise InvalidInputError(
-                f"messages[{position}] is a {type(message).__name__}, not a dict"
-            )
-        if not isinstance(message.get("role"), str):
-            raise InvalidInputError(f"messages[{position}] has no 'role'")
+        check_message(message, position)
     return messages
 
 

@@ -23,11 +23,13 @@ MESSAGE_OVERHEAD = 4
 """Tokens every message costs besides its text (role and separators)."""
 IMAGE_TOKENS = 85
 """What a non-text content part (an image, audio) is counted as."""
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 def text_tokens(text: str) -> int:
     """About one token per four bytes of UTF-8, rounded up (0 for empty text)."""
-    return (len(text.encode("utf-8", "surrogatepass")) + 3) // 4
+    size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    return (size + 3) // 4
 
 
 def _content_tokens(content: Any) -> int:
@@ -54,8 +56,7 @@ def approximate_message_tokens(message: Mapping[str, Any]) -> int:
         if isinstance(value, str):
             total += text_tokens(value)
     if message.get("tool_calls"):
-        calls = json.dumps(message["tool_calls"], ensure_ascii=False, default=str)
-        total += text_tokens(calls)
+        total += text_tokens(_JSON.encode(message["tool_calls"]))
     return total
 
 
