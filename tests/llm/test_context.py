@@ -218,3 +218,16 @@ def test_selection_is_a_pair_complete_suffix_within_budget(data, conversation):
         too_many = max_messages is not None and len(conversation_part) + len(unit) > max_messages
         too_long = max_tokens is not None and count_tokens(selected + unit) > max_tokens
         assert too_many or too_long
+
+
+def test_small_budget_over_long_history_counts_only_what_it_keeps():
+    counted: list[dict] = []
+
+    def counter(messages):
+        counted.extend(messages)
+        return 10 * len(messages)
+
+    history = [SYSTEM] + [user(str(i)) for i in range(10_000)]
+    selected = select_messages(history, max_tokens=10 + 50, counter=counter)
+    assert selected == [SYSTEM, *history[-5:]]
+    assert len(counted) == 1 + 6  # the system prompt, five kept, one that did not fit
