@@ -56,7 +56,11 @@ local function chunked(items, fn)
 end
 
 local function index_of(element)
-  return tonumber(string.match(element, '^(%-?%d+)|'))
+  local index = tonumber(string.match(element, '^(%-?%d+)|'))
+  if not index then
+    error({err = 'CORRUPT a stored message has no index: ' .. string.sub(element, 1, 40)})
+  end
+  return index
 end
 
 -- Where the message list stands: its length, first index and whether indexes are

@@ -11,7 +11,12 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tether.errors import StoreAuthenticationError, StoreError, StoreUnavailableError
+from tether.errors import (
+    CorruptDataError,
+    StoreAuthenticationError,
+    StoreError,
+    StoreUnavailableError,
+)
 from tether_redis.lua import Script
 
 
@@ -74,6 +79,8 @@ def translate(exc: Exception, where: str, request: Request | None) -> StoreError
         if request is not None and not request.readonly:
             message += " (the write was not confirmed; it may or may not have been applied)"
         return StoreUnavailableError(message)
+    if str(exc).startswith("CORRUPT "):
+        return CorruptDataError(f"Redis at {where}: {str(exc).removeprefix('CORRUPT ')}")
     if isinstance(exc, rex.OutOfMemoryError):
         return StoreError(f"Redis at {where} is out of memory; nothing was written: {exc}")
     if isinstance(exc, rex.ReadOnlyError):
