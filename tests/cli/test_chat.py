@@ -15,17 +15,21 @@ def chat(*args: str, env: dict[str, str]) -> PtySession:
     return PtySession([*tether_command(), "session", "start", *args], env)
 
 
+def say(session: PtySession, line: str) -> str:
+    """Type a line; return what the chat printed before its next prompt."""
+    session.send(line)
+    return session.expect(PROMPT)
+
+
 def test_echo_chat_persists_across_processes(isolated_home):
     env = cli_env()
     first = chat("demo", env=env)
     first.expect("Started session demo.")
     first.expect(PROMPT)
-    first.send("My name is Ada.")
-    assert "[echo model: debugging only] I received 0 earlier messages." in first.expect(PROMPT)
-    first.send("/help")
-    assert "/exit" in first.expect(PROMPT)
-    first.send("What is my name?")
-    reply = first.expect(PROMPT)
+    greeting = say(first, "My name is Ada.")
+    assert "[echo model: debugging only] I received 0 earlier messages." in greeting
+    assert "/exit" in say(first, "/help")
+    reply = say(first, "What is my name?")
     assert 'I received 2 earlier messages. Your last message was: "What is my name?"' in reply
     first.send("/exit")
     assert first.close() == 0
@@ -34,8 +38,7 @@ def test_echo_chat_persists_across_processes(isolated_home):
     second = chat("demo", env=env)
     second.expect("Resumed session demo: 4 earlier messages restored.")
     second.expect(PROMPT)
-    second.send("Still there?")
-    assert "I received 4 earlier messages." in second.expect(PROMPT)
+    assert "I received 4 earlier messages." in say(second, "Still there?")
     assert second.close(eof=True) == 0  # Ctrl-D ends the chat too
 
     from tether import open_store
@@ -56,10 +59,8 @@ def test_second_process_sends_earlier_turns_to_the_model(isolated_home, fake_llm
     fake_llm.reply("You are Ada.")
     first = chat("demo", "--system", "Be brief.", env=env)
     first.expect(PROMPT)
-    first.send("My name is Ada.")
-    assert "Nice to meet you, Ada." in first.expect(PROMPT)
-    first.send("What is my name?")
-    assert "You are Ada." in first.expect(PROMPT)
+    assert "Nice to meet you, Ada." in say(first, "My name is Ada.")
+    assert "You are Ada." in say(first, "What is my name?")
     first.send("/exit")
     assert first.close() == 0
     assert "No LLM configured" not in first.output
@@ -69,8 +70,7 @@ def test_second_process_sends_earlier_turns_to_the_model(isolated_home, fake_llm
     second = chat("demo", "--system", "Be brief.", "--llm", "gpt-4o", env=env)
     second.expect("Resumed session demo: 4 earlier messages restored.")
     second.expect(PROMPT)
-    second.send("Remember me?")
-    assert "Welcome back." in second.expect(PROMPT)
+    assert "Welcome back." in say(second, "Remember me?")
     second.send("/exit")
     assert second.close() == 0
 
@@ -92,12 +92,10 @@ def test_model_error_keeps_the_chat_going(isolated_home, fake_llm):  # noqa: F81
     fake_llm.reply("Back up.")
     session = chat("flaky", env=env)
     session.expect(PROMPT)
-    session.send("hello?")
-    failed = session.expect(PROMPT)
+    failed = say(session, "hello?")
     assert "error: " in failed and "the model is down" in failed
     assert "Traceback" not in failed
-    session.send("hello again")
-    assert "Back up." in session.expect(PROMPT)
+    assert "Back up." in say(session, "hello again")
     session.send("/exit")
     assert session.close() == 0
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 
 import pytest
 
 from tests.cli.conftest import cli_env
+from tests.test_plugins import install_fake_distribution
 
 PLUGIN = '''
 import click
@@ -60,19 +60,11 @@ def register_commands(register):
 """
 
 
-def _install(site, module: str, dist: str, version: str, source: str) -> None:
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
-    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
-    (info / "entry_points.txt").write_text(f"[tether]\n{module} = {module}\n")
-
-
 @pytest.fixture
 def site(tmp_path):
     folder = tmp_path / "site"
     folder.mkdir()
-    _install(folder, "hello_plugin", "tether-hello", "1.2.3", PLUGIN)
+    install_fake_distribution(folder, "tether-hello", "hello_plugin", "hello_plugin", PLUGIN)
     return folder
 
 
@@ -93,7 +85,7 @@ def test_plugin_adds_commands_at_top_and_under_groups(tether, plugin_env):
 
 
 def test_clashes_and_failures_are_reported_not_fatal(tether, site, plugin_env):
-    _install(site, "broken_plugin", "tether-broken", "0.1", BROKEN)
+    install_fake_distribution(site, "tether-broken", "broken_plugin", "broken_plugin", BROKEN)
     result = tether("session", "list", env=plugin_env)
     assert result.code == 0, result
     assert result.out.startswith("No sessions")  # the built-in list wins
@@ -101,7 +93,7 @@ def test_clashes_and_failures_are_reported_not_fatal(tether, site, plugin_env):
         result.err
     )
     assert "no command group 'nosuchgroup' for command 'orphan'" in result.err
-    assert "warning: plugin tether-broken 0.1 failed to register its commands: boom" in result.err
+    assert "warning: plugin tether-broken 1.2.3 failed to register its commands: boom" in result.err
     debug = tether("--debug", "session", "list", env=plugin_env)
     assert debug.code == 1 and "RuntimeError: boom" in debug.err
 
