@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 import tether
 from tether.errors import InvalidInputError
 from tether.stores.registry import find_backend, store_backends
