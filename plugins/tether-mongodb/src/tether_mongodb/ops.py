@@ -1,0 +1,564 @@
+"""The store primitives as driver-independent operations (generators, see ``protocol``).
+
+Each public function is named after a ``SessionStore`` primitive (without the underscore),
+yields calls and returns the primitive's result. ``MongoStore`` runs them with pymongo's
+``MongoClient``, ``AsyncMongoStore`` with ``AsyncMongoClient``: both run exactly this code.
+
+The session document is the single source of truth for what is visible: a message exists for
+readers iff ``low <= i < next_index`` of its session's current incarnation. So appends only
+need the session update and the insert to be atomic (a transaction when the server has them);
+clear and trim hide messages with one compare-and-set of the session document and then delete
+them; fork and import write their messages under a fresh incarnation id first and make them
+visible by inserting the session document last. A crash at any point leaves every session
+readable; at worst some unreachable documents, which ``purge_expired`` sweeps.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from tether.codec import dump_message, dumps, load_message
+from tether.errors import (
+    InvalidInputError,
+    SchemaVersionError,
+    SessionExistsError,
+    SessionExpiredError,
+    SessionNotFoundError,
+)
+from tether.models import Message, SessionExport, SessionInfo
+from tether.stores._prepare import RUN, SNAPSHOT, SessionKey
+from tether_mongodb import documents as d
+from tether_mongodb.documents import MESSAGES, META, NO_STATE, RECORDS, SESSIONS
+from tether_mongodb.protocol import (
+    BEGIN,
+    COMMIT,
+    TYPE_MISMATCH,
+    Call,
+    Retry,
+    code_of,
+    inserted_before_error,
+    is_duplicate,
+)
+
+Op = Generator[Any, Any, Any]
+AFTER = True
+"""``return_document=True`` is pymongo's ``ReturnDocument.AFTER``. Only the post-image of a
+findAndModify is atomic with its update on every server (SecantusDB 0.7 reads the pre-image
+before it writes), so indexes are derived from the value after the increment."""
+BATCH = 1000
+"""Messages copied per round trip by fork and import."""
+ORPHAN_GRACE_S = 600
+"""Leftover messages whose incarnation is younger than this are never swept: they may belong
+to a fork or import still being written."""
+RECORD_ID_FIELD = {SNAPSHOT: "snapshot_id", RUN: "run_id"}
+SESSION_INDEXES = [
+    {"key": {"u": 1, "s": 1}, "name": "session_key", "unique": True},
+    {"key": {"created_us": -1, "u": -1, "s": -1}, "name": "newest_first"},
+    {"key": {"u": 1, "created_us": -1, "s": -1}, "name": "user_newest_first"},
+    {"key": {"expires_us": 1}, "name": "expiry"},
+]
+OTHER_INDEXES = {
+    MESSAGES: [{"key": {"sid": 1, "i": 1}, "name": "position", "unique": True}],
+    RECORDS: [{"key": {"sid": 1, "kind": 1, "rid": 1}, "name": "record_key", "unique": True}],
+}
+_INDEX_OPTIONS_CONFLICT = (85, 86)
+
+
+def _find_one(collection: str, query: dict, projection: dict | None = None) -> Call:
+    return Call(collection, "find_one", (query,), {"projection": projection})
+
+
+def _find(collection: str, query: dict, **kwargs: Any) -> Call:
+    return Call(collection, "find", (query,), kwargs)
+
+
+def _delete_many(collection: str, query: dict) -> Call:
+    return Call(collection, "delete_many", (query,), resend=True)
+
+
+# --- setup --------------------------------------------------------------------------------
+
+
+def setup(reap_after: int) -> Op:
+    """Check the schema version, create the indexes; returns whether the server supports
+    multi-document transactions (a replica set member or mongos with sessions)."""
+    hello = yield Call(None, "command", ("hello",), resend=True)
+    meta = yield _find_one(META, {"_id": "schema"})
+    if meta is None:
+        yield Call(
+            META,
+            "update_one",
+            ({"_id": "schema"}, {"$setOnInsert": {"version": d.SCHEMA_VERSION}}),
+            {"upsert": True},
+        )
+    elif meta.get("version", 0) > d.SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"the database holds tether-mongodb schema version {meta['version']}; this "
+            f"version of the plugin understands up to {d.SCHEMA_VERSION}. Upgrade tether-mongodb."
+        )
+    reap = {"key": {"expires_at": 1}, "name": "reap", "expireAfterSeconds": reap_after}
+    for collection, specs in ((SESSIONS, [*SESSION_INDEXES, reap]), *OTHER_INDEXES.items()):
+        try:
+            yield Call(None, "command", ({"createIndexes": collection, "indexes": specs},))
+        except Exception as exc:
+            if code_of(exc) not in _INDEX_OPTIONS_CONFLICT or collection != SESSIONS:
+                raise
+            yield Call(None, "command", ({"collMod": SESSIONS, "index": _ttl_change(reap)},))
+    sessions = hello.get("logicalSessionTimeoutMinutes") is not None
+    return sessions and ("setName" in hello or hello.get("msg") == "isdbgrid")
+
+
+def _ttl_change(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"name": spec["name"], "expireAfterSeconds": spec["expireAfterSeconds"]}
+
+
+# --- helpers shared by the primitives -----------------------------------------------------
+
+
+def _missing(key: SessionKey) -> Op:
+    """Raise the right error for a session that is not live: expired or absent."""
+    doc = yield _find_one(SESSIONS, d.key_filter(key), {"expires_us": 1})
+    if doc is not None and doc["expires_us"] <= d.now_us():
+        raise SessionExpiredError(f"session {key.session_id!r} has expired")
+    raise SessionNotFoundError(f"no session {key.session_id!r} for user {key.user_id!r}")
+
+
+def _live_doc(key: SessionKey, projection: dict[str, Any]) -> Op:
+    doc = yield _find_one(SESSIONS, d.live(key), projection)
+    if doc is None:
+        yield from _missing(key)
+    return doc
+
+
+_BOUNDS = {"u": 1, "s": 1, "sid": 1, "low": 1, "next_index": 1, "count": 1, "epoch": 1}
+
+
+def _install(doc: dict[str, Any], replace: bool) -> Op:
+    """Insert session document ``doc``. An expired session with the same key (or, with
+    ``replace``, any) is replaced and its data deleted. Returns None once ``doc`` is in,
+    else the live session that is in the way."""
+    for _ in range(10):
+        try:
+            yield Call(SESSIONS, "insert_one", (doc,))
+            return None
+        except Exception as exc:
+            if not is_duplicate(exc):
+                raise
+            doc.pop("_id", None)
+        old = yield _find_one(SESSIONS, {"u": doc["u"], "s": doc["s"]})
+        if old is None:
+            continue
+        if old["expires_us"] > d.now_us() and not replace:
+            return old
+        done = yield Call(SESSIONS, "replace_one", (d.incarnation(old), doc))
+        if done.matched_count:
+            yield from _drop_data([old["sid"]])
+            return None
+    raise Retry
+
+
+def _drop_data(sids: list[Any]) -> Op:
+    yield _delete_many(MESSAGES, {"sid": {"$in": sids}})
+    yield _delete_many(RECORDS, {"sid": {"$in": sids}})
+
+
+def _messages(docs: list[dict[str, Any]]) -> list[Message]:
+    return [load_message(doc["body"], doc["i"]) for doc in docs]
+
+
+def _window_read(sid: Any, lo: int, hi: int, limit: int, from_end: bool, projection: dict) -> Op:
+    """Up to ``limit`` messages of ``[lo, hi)``, from the chosen end, oldest first.
+
+    Each round trip reads one bounded index range, so the cost is O(limit) however long the
+    history (an index walk with sort and limit is not pushed down by every server). The range
+    starts ``limit`` wide and doubles only where clears or failed writes left gaps."""
+    found: list[dict[str, Any]] = []
+    width = limit
+    while len(found) < limit and lo < hi:
+        a, b = (max(lo, hi - width), hi) if from_end else (lo, min(hi, lo + width))
+        docs = yield _find(
+            MESSAGES,
+            d.index_range(sid, a, b),
+            projection=projection,
+            sort=[("i", -1 if from_end else 1)],
+            limit=limit - len(found),
+        )
+        found.extend(docs)
+        hi, lo = (a, lo) if from_end else (hi, b)
+        width *= 2
+    found.sort(key=lambda doc: doc["i"])
+    return found
+
+
+def _copy_messages(source: Any, lo: int, hi: int, target: Any) -> Op:
+    """Copy messages ``[lo, hi)`` of incarnation ``source`` to ``target``; returns how many."""
+    copied = 0
+    for start in range(lo, hi, BATCH):
+        docs = yield _find(
+            MESSAGES,
+            d.index_range(source, start, min(hi, start + BATCH)),
+            projection={"_id": 0, "i": 1, "body": 1},
+            sort=[("i", 1)],
+        )
+        if docs:
+            copies = [d.message_doc(target, doc["i"], doc["body"], 0) for doc in docs]
+            yield Call(MESSAGES, "insert_many", (copies,))
+            copied += len(copies)
+    return copied
+
+
+def _insert_batches(docs: list[dict[str, Any]], collection: str) -> Op:
+    for start in range(0, len(docs), BATCH):
+        yield Call(collection, "insert_many", (docs[start : start + BATCH],))
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def create_session(info: SessionInfo, exist_ok: bool) -> Op:
+    doc = d.session_doc(info, sid=ObjectId(), state={}, count=0, low=0)
+    existing = yield from _install(doc, replace=False)
+    if existing is None:
+        return d.info_of(doc)
+    if exist_ok:
+        return d.info_of(existing)
+    raise SessionExistsError(f"session {info.session_id!r} already exists")
+
+
+def get_session(key: SessionKey) -> Op:
+    doc = yield _find_one(SESSIONS, d.live(key), NO_STATE)
+    return None if doc is None else d.info_of(doc)
+
+
+def list_sessions(
+    user_id: str | None, limit: int, after: tuple[datetime, str, str] | None
+) -> Op:
+    query: dict[str, Any] = {"expires_us": {"$gt": d.now_us()}}
+    if user_id is not None:
+        query["u"] = user_id
+    if after is not None:
+        created, u, s = d.to_us(after[0]), after[1], after[2]
+        query["$or"] = [
+            {"created_us": {"$lt": created}},
+            {"created_us": created, "u": {"$lt": u}},
+            {"created_us": created, "u": u, "s": {"$lt": s}},
+        ]
+    order = [("created_us", -1), ("u", -1), ("s", -1)]
+    docs = yield _find(SESSIONS, query, projection=NO_STATE, sort=order, limit=limit)
+    return [d.info_of(doc) for doc in docs]
+
+
+def update_session(key: SessionKey, changes: dict[str, Any]) -> Op:
+    doc = yield Call(
+        SESSIONS,
+        "find_one_and_update",
+        (d.live(key), d.session_changes(changes)),
+        {"projection": NO_STATE, "return_document": AFTER},
+    )
+    if doc is None:
+        yield from _missing(key)
+    return d.info_of(doc)
+
+
+def delete_session(key: SessionKey) -> Op:
+    doc = yield _find_one(SESSIONS, d.key_filter(key), {"u": 1, "s": 1, "sid": 1})
+    if doc is None:
+        return False
+    done = yield Call(SESSIONS, "delete_one", (d.incarnation(doc),))
+    if not done.deleted_count:
+        raise Retry
+    yield from _drop_data([doc["sid"]])
+    return True
+
+
+# --- messages -----------------------------------------------------------------------------
+
+
+def append_messages(key: SessionKey, messages: list[Message]) -> Op:
+    bodies = [d.message_body(m) for m in messages]
+    n = len(bodies)
+    yield BEGIN
+    doc = yield Call(
+        SESSIONS,
+        "find_one_and_update",
+        (d.live(key), {"$inc": {"next_index": n, "count": n}, "$set": {"updated_us": d.now_us()}}),
+        {"projection": {"sid": 1, "next_index": 1, "epoch": 1}, "return_document": AFTER},
+    )
+    if doc is None:
+        yield from _missing(key)
+    first = doc["next_index"] - n
+    docs = [d.message_doc(doc["sid"], first + j, b, doc["epoch"]) for j, b in enumerate(bodies)]
+    yield from _insert_owned(docs)
+    yield COMMIT
+    for j, message in enumerate(messages):
+        message.index = first + j
+    return messages
+
+
+def _insert_owned(docs: list[dict[str, Any]]) -> Op:
+    """Insert messages at indexes the session document has just granted. Without
+    transactions a leftover of an interrupted write may sit on such an index: the grant
+    wins, the leftover is deleted. (Inside a transaction no leftover can exist.)"""
+    for _ in range(5):
+        try:
+            yield Call(MESSAGES, "insert_many", (docs,), {"ordered": True})
+            return
+        except Exception as exc:
+            if not is_duplicate(exc):
+                raise
+            docs = docs[inserted_before_error(exc) :]
+            for doc in docs:
+                doc.pop("_id", None)
+            taken = {"sid": docs[0]["sid"], "i": {"$in": [doc["i"] for doc in docs]}}
+            yield _delete_many(MESSAGES, taken)
+    raise Retry
+
+
+def read_messages(
+    key: SessionKey, *, after: int | None, before: int | None, limit: int | None, from_end: bool
+) -> Op:
+    doc = yield from _live_doc(key, {"sid": 1, "low": 1, "next_index": 1})
+    lo = doc["low"] if after is None else max(doc["low"], after + 1)
+    hi = doc["next_index"] if before is None else min(doc["next_index"], before)
+    projection = {"_id": 0, "i": 1, "body": 1}
+    if limit is None:
+        docs = yield _find(
+            MESSAGES, d.index_range(doc["sid"], lo, hi), projection=projection, sort=[("i", 1)]
+        )
+        return _messages(docs)
+    docs = yield from _window_read(doc["sid"], lo, hi, limit, from_end, projection)
+    return _messages(docs)
+
+
+def count_messages(key: SessionKey) -> Op:
+    doc = yield from _live_doc(key, {"count": 1})
+    return doc["count"]
+
+
+def clear_messages(key: SessionKey) -> Op:
+    doc = yield from _live_doc(key, _BOUNDS)
+    return (yield from _hide_below(doc, doc["next_index"], doc["count"]))
+
+
+def trim_messages(key: SessionKey, keep_last: int) -> Op:
+    doc = yield from _live_doc(key, _BOUNDS)
+    if doc["count"] <= keep_last:
+        return 0
+    boundary = doc["next_index"]
+    if keep_last:
+        newest = yield from _window_read(
+            doc["sid"], doc["low"], doc["next_index"], keep_last, True, {"_id": 0, "i": 1}
+        )
+        if not newest:
+            return 0
+        boundary = newest[0]["i"]
+    return (yield from _hide_below(doc, boundary, doc["count"] - keep_last))
+
+
+def _hide_below(doc: dict[str, Any], boundary: int, hidden: int) -> Op:
+    """Hide messages below ``boundary`` (``hidden`` of them are visible now), then delete
+    them. The compare-and-set on ``epoch`` fails if a clear, trim or rewind came first."""
+    done = yield Call(
+        SESSIONS,
+        "update_one",
+        (
+            d.incarnation(doc, epoch=doc["epoch"]),
+            {"$set": {"low": boundary}, "$inc": {"count": -hidden, "epoch": 1}},
+        ),
+    )
+    if not done.matched_count:
+        raise Retry
+    older = {"sid": doc["sid"], "i": {"$lt": boundary}, "g": {"$lte": doc["epoch"]}}
+    yield _delete_many(MESSAGES, older)
+    return hidden
+
+
+# --- state --------------------------------------------------------------------------------
+
+
+def load_state(key: SessionKey) -> Op:
+    doc = yield from _live_doc(key, {"state": 1})
+    return d.decode_state(doc.get("state"))
+
+
+def _set(key: SessionKey, changes: dict[str, Any]) -> Op:
+    done = yield Call(SESSIONS, "update_one", (d.live(key), {"$set": changes}))
+    if not done.matched_count:
+        yield from _missing(key)
+
+
+def save_state(key: SessionKey, state: dict[str, Any]) -> Op:
+    yield from _set(key, {"state": d.encode_state(state)})
+
+
+def set_state_value(key: SessionKey, name: str, value: Any) -> Op:
+    yield from _set(key, {d.state_field(name): d.encode_value(value)})
+
+
+def increment_state(key: SessionKey, name: str, amount: int | float) -> Op:
+    path = d.state_field(name)
+    try:
+        doc = yield Call(
+            SESSIONS,
+            "find_one_and_update",
+            (d.live(key), {"$inc": {path: amount}}),
+            {"projection": {path: 1}, "return_document": AFTER},
+        )
+    except Exception as exc:
+        if code_of(exc) != TYPE_MISMATCH:
+            raise
+        raise InvalidInputError(f"state[{name!r}] is not a number") from None
+    if doc is None:
+        yield from _missing(key)
+    return d.decode_value(doc["state"][d.escape_key(name)])
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def put_record(key: SessionKey, kind: str, record_id: str, data: dict[str, Any]) -> Op:
+    doc = yield from _live_doc(key, {"sid": 1})
+    match = {"sid": doc["sid"], "kind": kind, "rid": record_id}
+    update = {"$set": {"data": dumps(data)}, "$setOnInsert": {"seq": d.now_us()}}
+    yield Call(RECORDS, "update_one", (match, update), {"upsert": True})
+
+
+def get_record(key: SessionKey, kind: str, record_id: str) -> Op:
+    doc = yield from _live_doc(key, {"sid": 1})
+    record = yield _find_one(RECORDS, {"sid": doc["sid"], "kind": kind, "rid": record_id})
+    return None if record is None else json.loads(record["data"])
+
+
+def list_records(key: SessionKey, kind: str) -> Op:
+    doc = yield from _live_doc(key, {"sid": 1})
+    records = yield _find(
+        RECORDS, {"sid": doc["sid"], "kind": kind}, sort=[("seq", 1), ("rid", 1)]
+    )
+    return [json.loads(r["data"]) for r in records]
+
+
+def delete_records(key: SessionKey, kind: str, record_ids: list[str]) -> Op:
+    doc = yield from _live_doc(key, {"sid": 1})
+    yield _delete_many(RECORDS, {"sid": doc["sid"], "kind": kind, "rid": {"$in": record_ids}})
+
+
+# --- hierarchy ----------------------------------------------------------------------------
+
+
+def rewind(key: SessionKey, position: int, state: dict[str, Any] | None) -> Op:
+    yield BEGIN
+    doc = yield from _live_doc(key, _BOUNDS)
+    end = doc["next_index"]
+    doomed = yield _find(
+        MESSAGES, d.index_range(doc["sid"], position, end), projection={"_id": 1, "i": 1}
+    )
+    visible = sum(1 for m in doomed if m["i"] >= doc["low"])
+    changes: dict[str, Any] = {"next_index": position, "low": min(doc["low"], position)}
+    if state is not None:
+        changes["state"] = d.encode_state(state)
+    done = yield Call(
+        SESSIONS,
+        "update_one",
+        (
+            d.incarnation(doc, epoch=doc["epoch"], next_index=end),
+            {"$set": changes, "$inc": {"count": -visible, "epoch": 1}},
+        ),
+    )
+    if not done.matched_count:
+        raise Retry
+    if doomed:
+        yield _delete_many(MESSAGES, {"_id": {"$in": [m["_id"] for m in doomed]}})
+    yield COMMIT
+
+
+def fork(source: SessionKey, info: SessionInfo, state: dict[str, Any]) -> Op:
+    parent = yield from _live_doc(source, {"sid": 1, "low": 1})
+    sid = ObjectId()
+    at = int(info.fork_index or 0)
+    copied = yield from _copy_messages(parent["sid"], parent["low"], at, sid)
+    low = min(parent["low"], at)
+    doc = d.session_doc(info, sid=sid, state=state, count=copied, low=low)
+    if (yield from _install(doc, replace=False)) is not None:
+        yield from _drop_data([sid])
+        raise SessionExistsError(f"session {info.session_id!r} already exists")
+    return d.info_of(doc)
+
+
+def import_session(data: SessionExport, replace: bool) -> Op:
+    sid = ObjectId()
+    messages = [d.message_doc(sid, m.index, dump_message(m), 0) for m in data.messages]
+    yield from _insert_batches(messages, MESSAGES)
+    base = d.now_us()
+    records = [
+        d.record_doc(sid, kind, _record_id(kind, row, n), row, base + n)
+        for kind, rows in data.records.items()
+        for n, row in enumerate(rows)
+    ]
+    yield from _insert_batches(records, RECORDS)
+    info = data.info
+    low = messages[0]["i"] if messages else info.next_index
+    doc = d.session_doc(info, sid=sid, state=data.state, count=len(messages), low=low)
+    if (yield from _install(doc, replace=replace)) is not None:
+        yield from _drop_data([sid])
+        raise SessionExistsError(f"session {info.session_id!r} already exists")
+    return d.info_of(doc)
+
+
+def _record_id(kind: str, row: dict[str, Any], n: int) -> str:
+    return str(row.get(RECORD_ID_FIELD.get(kind, ""), "") or n)
+
+
+# --- lifecycle ----------------------------------------------------------------------------
+
+
+def purge_expired() -> Op:
+    """Delete expired sessions with their data, then sweep the data of sessions the
+    server's TTL monitor reaped; each counts as one purged session."""
+    now = d.now_us()
+    expired = yield _find(SESSIONS, {"expires_us": {"$lte": now}}, projection={"sid": 1})
+    purged = 0
+    for start in range(0, len(expired), BATCH):
+        sids = [doc["sid"] for doc in expired[start : start + BATCH]]
+        done = yield _delete_many(SESSIONS, {"expires_us": {"$lte": now}, "sid": {"$in": sids}})
+        purged += done.deleted_count
+        yield from _drop_data(sids)
+    live = set((yield Call(SESSIONS, "distinct", ("sid",), resend=True)))
+    orphans: set[Any] = set()
+    for collection in (MESSAGES, RECORDS):
+        for sid in (yield Call(collection, "distinct", ("sid",), resend=True)):
+            if sid not in live and now / 1e6 - sid.generation_time.timestamp() > ORPHAN_GRACE_S:
+                orphans.add(sid)
+    if orphans:
+        yield from _drop_data(sorted(orphans))
+    return purged + len(orphans)
+
+
+PRIMITIVES = {
+    "_create_session": create_session,
+    "_get_session": get_session,
+    "_list_sessions": list_sessions,
+    "_update_session": update_session,
+    "_delete_session": delete_session,
+    "_append_messages": append_messages,
+    "_read_messages": read_messages,
+    "_count_messages": count_messages,
+    "_clear_messages": clear_messages,
+    "_trim_messages": trim_messages,
+    "_load_state": load_state,
+    "_save_state": save_state,
+    "_set_state_value": set_state_value,
+    "_increment_state": increment_state,
+    "_put_record": put_record,
+    "_get_record": get_record,
+    "_list_records": list_records,
+    "_delete_records": delete_records,
+    "_rewind": rewind,
+    "_fork": fork,
+    "_import_session": import_session,
+    "_purge_expired": purge_expired,
+}
+"""Every primitive of the store contract, by its ``SessionStore`` method name."""

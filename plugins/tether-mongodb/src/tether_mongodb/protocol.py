@@ -1,0 +1,144 @@
+"""What an operation yields to a driver, and how driver errors become tether errors.
+
+An operation (see ``ops``) is a generator. It yields :class:`Call` (one pymongo method call
+on a collection), :data:`BEGIN` / :data:`COMMIT` (the calls between them form one multi-document
+transaction when the server supports transactions, and run in order otherwise) and receives
+each call's result; a call that fails outside a transaction is thrown into the generator so it
+can handle, say, a duplicate key. The sync and async stores run the same operations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tether.errors import (
+    InvalidInputError,
+    StoreAuthenticationError,
+    StoreError,
+    StoreUnavailableError,
+    TetherError,
+)
+
+MAX_ATTEMPTS = 100
+"""How often an operation is restarted after losing a race (a compare-and-set that matched
+nothing, or a transaction write conflict) before giving up."""
+DUPLICATE_KEY = 11000
+TYPE_MISMATCH = 14
+_AUTH_FAILED, _UNAUTHORIZED = 18, 13
+
+
+@dataclass(frozen=True)
+class Call:
+    """``db[collection].method(*args, **kwargs)``; ``collection`` None calls the database.
+
+    ``find`` returns the list of documents. ``resend`` marks a call that is safe to send
+    again after a dropped connection (pymongo already resends single-document writes and
+    reads once; multi-document deletes and updates are resent only when marked).
+    """
+
+    collection: str | None
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    resend: bool = False
+
+
+class Step:
+    """A transaction boundary yielded by an operation."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+BEGIN = Step("BEGIN")
+COMMIT = Step("COMMIT")
+
+
+class Retry(Exception):
+    """Raised by an operation that lost a race; the driver runs it again from the start."""
+
+
+def code_of(exc: BaseException) -> int | None:
+    """The server error code (the first write error's for a bulk write)."""
+    details = getattr(exc, "details", None) or {}
+    errors = details.get("writeErrors") if isinstance(details, dict) else None
+    if errors:
+        return errors[0].get("code")
+    return getattr(exc, "code", None)
+
+
+def is_duplicate(exc: BaseException) -> bool:
+    return code_of(exc) == DUPLICATE_KEY
+
+
+def inserted_before_error(exc: BaseException) -> int:
+    """How many documents of an ordered ``insert_many`` went in before it failed."""
+    details = getattr(exc, "details", None) or {}
+    return int(details.get("nInserted", 0)) if isinstance(details, dict) else 0
+
+
+def should_restart(exc: BaseException, attempt: int) -> bool:
+    """True for a transaction the server aborted and that can safely run again: a write
+    conflict, or (once) a dropped connection. Never after an unknown commit outcome."""
+    from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
+
+    if not isinstance(exc, PyMongoError) or attempt + 1 >= MAX_ATTEMPTS:
+        return False
+    if not exc.has_error_label("TransientTransactionError"):
+        return False
+    if exc.has_error_label("UnknownTransactionCommitResult"):
+        return False
+    if isinstance(exc, ServerSelectionTimeoutError):
+        return False
+    return not isinstance(exc, ConnectionFailure) or attempt == 0
+
+
+def should_resend(exc: BaseException, call: Call, in_transaction: bool) -> bool:
+    """True when ``call`` failed on a dropped connection and may be sent once more."""
+    from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+
+    return (
+        call.resend
+        and not in_transaction
+        and isinstance(exc, AutoReconnect)
+        and not isinstance(exc, ServerSelectionTimeoutError)
+    )
+
+
+def translate(exc: BaseException, where: str) -> TetherError:
+    """The tether error for a pymongo (or bson) error; messages never carry a password."""
+    from bson.errors import BSONError
+    from pymongo.errors import ConnectionFailure, OperationFailure
+
+    if isinstance(exc, TetherError):
+        return exc
+    text = _first_line(exc)
+    code = code_of(exc)
+    if isinstance(exc, OperationFailure) and code == _AUTH_FAILED:
+        return StoreAuthenticationError(f"MongoDB at {where} refused the credentials: {text}")
+    if isinstance(exc, OperationFailure) and code == _UNAUTHORIZED:
+        return StoreAuthenticationError(
+            f"MongoDB at {where} did not authorize the request (check the user, its roles "
+            f"and authSource): {text}"
+        )
+    if isinstance(exc, ConnectionFailure):
+        return StoreUnavailableError(f"cannot reach MongoDB at {where}: {text}")
+    if isinstance(exc, BSONError):
+        return InvalidInputError(f"MongoDB cannot store this value: {text}")
+    return StoreError(f"MongoDB at {where} failed: {text}")
+
+
+def contention(where: str) -> StoreError:
+    return StoreError(
+        f"MongoDB at {where}: gave up after {MAX_ATTEMPTS} attempts lost to concurrent writers"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).split(", full error:", 1)[0].strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."

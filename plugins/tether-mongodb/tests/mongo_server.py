@@ -1,0 +1,63 @@
+"""A SecantusDB server in a child process, for the tests (stop and restart included).
+
+SecantusDB is a MongoDB-compatible server written in Python. Running it in its own process
+keeps it off the test process's GIL and lets a test stop it and start it again on the same
+port and storage path, as a real server restart would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """
+import signal, sys, threading
+from secantus import SecantusDBServer
+
+port, path, auth = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "auth"
+server = SecantusDBServer(port=port, storage_path=path, require_auth=auth)
+server.start()
+print(server.port, flush=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+stop.wait()
+server.stop()
+"""
+
+
+class SecantusProcess:
+    """``start()`` a server, ``stop()`` it (gracefully), ``start()`` it again on the same port
+    and storage path. ``auth=True`` requires SCRAM authentication."""
+
+    def __init__(self, storage_path: Path, *, auth: bool = False) -> None:
+        self.storage_path = storage_path
+        self.auth = auth
+        self.port = 0
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> SecantusProcess:
+        args = [str(self.port), str(self.storage_path), "auth" if self.auth else "open"]
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = self._process.stdout.readline() if self._process.stdout else ""
+        if not line.strip().isdigit():
+            self._process.kill()
+            _, err = self._process.communicate(timeout=30)
+            raise RuntimeError(f"SecantusDB did not start: {err.strip()[-2000:]}")
+        self.port = int(line)
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.communicate(timeout=60)
+            self._process = None
