@@ -196,3 +196,13 @@ def test_async_store_works_across_event_loops(store):
     assert asyncio.run(append("a")) == 0
     assert asyncio.run(append("b")) == 1  # a new loop: the store opens a new client for it
     assert [m.content for m in store.get_messages("s1")] == ["a", "b"]
+
+
+def test_an_evicting_server_is_warned_about(private_server):
+    import redis
+
+    admin = redis.Redis.from_url(private_server.url)
+    admin.config_set("maxmemory-policy", "allkeys-lru")
+    admin.close()
+    with pytest.warns(RuntimeWarning, match="noeviction"):
+        tether.open_store(private_server.url).close()

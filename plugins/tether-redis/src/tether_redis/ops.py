@@ -8,6 +8,7 @@ both run exactly this code.
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from typing import Any
 
@@ -82,13 +83,23 @@ def _missing(ns: Namespace, key: SessionKey) -> Operation:
 
 def check_server(ns: Namespace) -> Operation:
     """On open: the server is Redis 7 or newer and the layout under the prefix is ours."""
-    info, version = yield Batch((Command(("INFO", "server")), Command(("GET", ns.schema))))
+    info, version = yield Batch(
+        (Command(("INFO", "server", "memory")), Command(("GET", ns.schema)))
+    )
     found = str(info.get("redis_version", "0"))
     numbers = tuple(int(part) for part in found.split(".")[:2] if part.isdigit())
     if numbers < MIN_REDIS:
         raise ConfigurationError(
             f"tether-redis needs Redis {'.'.join(map(str, MIN_REDIS))} or newer; the server "
             f"runs {found}"
+        )
+    policy = info.get("maxmemory_policy", "noeviction")
+    if policy != "noeviction":
+        warnings.warn(
+            f"Redis maxmemory-policy is {policy!r}: when memory runs out, Redis may evict "
+            "session keys and lose messages. Set maxmemory-policy noeviction for sessions.",
+            RuntimeWarning,
+            stacklevel=2,
         )
     if version is None:
         yield Command(("SET", ns.schema, SCHEMA_VERSION, "NX"), readonly=False)
