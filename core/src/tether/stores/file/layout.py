@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from tether.stores._prepare import SessionKey
@@ -22,6 +23,7 @@ _UNSAFE = re.compile(r"[^a-z0-9_-]+")
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{d}{n}" for d in ("com", "lpt") for n in range(10)}
 
 
+@lru_cache(maxsize=4096)
 def folder_name(ident: str) -> str:
     """The folder name for a user or session id.
 

@@ -142,7 +142,10 @@ class FileStore(SessionStore):
         write_atomic(folder / SESSION, session_doc.dump(info), self.fsync)
 
     def _write_state(self, folder: Path, state: dict[str, Any]) -> None:
-        write_atomic(folder / STATE, to_json_bytes(state, indent=2) + b"\n", self.fsync)
+        if state:
+            write_atomic(folder / STATE, to_json_bytes(state, indent=2) + b"\n", self.fsync)
+        else:  # no file is an empty state (creating files is the slow part of a create)
+            (folder / STATE).unlink(missing_ok=True)
 
     def _read_state(self, folder: Path) -> dict[str, Any]:
         state = read_json(folder / STATE)

@@ -51,7 +51,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
 )
-SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def latest_version() -> int:
+    """The schema version this tether writes: the number of migrations."""
+    return len(MIGRATIONS)
 
 
 class Connection(sqlite3.Connection):
@@ -80,20 +84,21 @@ def connect(path: Path, busy_timeout: float, fsync: bool) -> Connection:
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the database up to :data:`SCHEMA_VERSION`; raise :class:`SchemaVersionError`
+    """Bring the database up to :func:`latest_version`; raise :class:`SchemaVersionError`
     if it was written by a newer tether."""
-    if _version(conn, path) == SCHEMA_VERSION:
+    latest = latest_version()
+    if _version(conn, path) == latest:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         current = _version(conn, path)
-        for version in range(current + 1, SCHEMA_VERSION + 1):
+        for version in range(current + 1, latest + 1):
             for statement in MIGRATIONS[version - 1].split(";"):
                 if statement.strip():
                     conn.execute(statement)
         conn.execute("DELETE FROM schema_version")
-        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (latest,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -108,9 +113,9 @@ def _version(conn: sqlite3.Connection, path: Path) -> int:
             return 0
         raise
     version = row[0] or 0
-    if version > SCHEMA_VERSION:
+    if version > latest_version():
         raise SchemaVersionError(
             f"{path} has schema version {version}, newer than this tether understands "
-            f"({SCHEMA_VERSION}); upgrade tether"
+            f"({latest_version()}); upgrade tether"
         )
     return version
