@@ -195,21 +195,6 @@ def _try(action):
         return exc
 
 
-def test_threads_appending_to_one_store_lose_nothing(store):
-    store.create_session("s")
-
-    def work(writer):
-        for seq in range(40):
-            store.append_message("s", {**msg(f"{writer}-{seq}")})
-
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert [m.index for m in store.get_messages("s")] == list(range(240))
-
-
 def test_listing_survives_a_lost_index(store):
     for sid in ("a", "b", "c"):
         store.create_session(sid)

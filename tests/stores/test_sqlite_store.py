@@ -126,25 +126,6 @@ def test_a_damaged_message_row_names_the_file(tmp_path):
     store.close()
 
 
-def test_threads_share_a_store(sqlite_url):
-    store = SQLiteStore(sqlite_url)
-    store.create_session("s")
-
-    def work(writer):
-        for seq in range(40):
-            store.append_message("s", msg(f"{writer}-{seq}"))
-            store.increment_state("s", "n")
-
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert [m.index for m in store.get_messages("s")] == list(range(240))
-    assert store.get_state_value("s", "n") == 240
-    store.close()
-
-
 def test_close_is_idempotent_and_final(sqlite_url):
     store = SQLiteStore(sqlite_url)
     store.create_session("s")
