@@ -9,7 +9,6 @@ is thrown back into the generator, so ``try``/``except`` in the turn works in bo
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
@@ -32,8 +31,14 @@ class Op:
 def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Op:
     """An op calling ``fn``; awaited directly if ``fn`` is a coroutine function."""
     if inspect.iscoroutinefunction(fn):
-        return Op(lambda: asyncio.run(fn(*args, **kwargs)), lambda: fn(*args, **kwargs))
+        return Op(lambda: _run(fn(*args, **kwargs)), lambda: fn(*args, **kwargs))
     return Op(lambda: fn(*args, **kwargs))
+
+
+def _run(coroutine: Awaitable[Any]) -> Any:
+    import asyncio  # only when an async tool is called from sync code
+
+    return asyncio.run(coroutine)  # type: ignore[arg-type]
 
 
 def inline(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Op:
@@ -76,6 +81,7 @@ def drive_sync(steps: Steps[T]) -> T:
 
 async def drive_async(steps: Steps[T]) -> T:
     """Run a turn generator to the end, awaiting each op; return its value."""
+    import asyncio  # already loaded: this runs inside an event loop
     value: Any = None
     error: BaseException | None = None
     while not isinstance(op := _advance(steps, value, error), _Done):
