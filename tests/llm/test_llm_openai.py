@@ -154,6 +154,15 @@ def test_async_complete_and_stream(fake_llm):
     assert [r.body.get("stream", False) for r in fake_llm.chat_requests] == [False, True]
 
 
+def test_one_model_serves_several_event_loops(fake_llm):
+    # The fake server keeps connections alive, as real ones do: a client whose pooled
+    # connection belongs to a closed loop would fail here.
+    llm = get_llm("gpt-4o-mini")
+    for turn in range(3):
+        answer = asyncio.run(llm.acomplete([{"role": "user", "content": f"turn {turn}"}]))
+        assert answer.content == f"fake reply to: turn {turn}"
+
+
 def test_server_error_becomes_llm_error_with_the_providers_message(fake_llm):
     fake_llm.fail(500, "the model is overloaded")
     with pytest.raises(LLMError, match="HTTP 500: the model is overloaded"):

@@ -323,7 +323,7 @@ def _error_body(message: str, kind: str, code: str | None = None) -> dict[str, A
 
 def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
+        protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
         server_version = "FakeLLM/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:
@@ -405,7 +405,9 @@ def _handler_for(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")  # the end of the stream is the end of data
             self.end_headers()
+            self.close_connection = True
             for chunk in server.chunks(body, reply):
                 self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.write(b"data: [DONE]\n\n")

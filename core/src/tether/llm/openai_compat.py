@@ -8,8 +8,10 @@ another model.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +97,7 @@ class OpenAILLM:
         self.defaults = {k: v for k, v in options.items() if k not in CLIENT_OPTIONS}
         self.last_response: LLMResponse | None = None
         self._client: Any = self._make_client(asynchronous=False)
-        self._aclient: Any = None
+        self._aclients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     # --- clients ---------------------------------------------------------------------
 
@@ -120,9 +122,13 @@ class OpenAILLM:
 
     @property
     def aclient(self) -> Any:
-        if self._aclient is None:
-            self._aclient = self._make_client(asynchronous=True)
-        return self._aclient
+        """The async client of the running event loop (its connections belong to that loop,
+        so each loop, such as each ``asyncio.run``, gets its own)."""
+        loop = asyncio.get_running_loop()
+        client = self._aclients.get(loop)
+        if client is None:
+            client = self._aclients[loop] = self._make_client(asynchronous=True)
+        return client
 
     @property
     def base_url(self) -> str:
