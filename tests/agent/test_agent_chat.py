@@ -223,3 +223,12 @@ def test_clear_history_keeps_the_session(fake_llm):
     assert agent.clear_history() == 2
     agent.chat("two")
     assert [m["content"] for m in fake_llm.last_request.messages] == ["two"]
+
+
+def test_a_closed_agent_refuses_to_chat(fake_llm):
+    with Agent("A", memory={"session_id": "s"}) as agent:
+        agent.chat("hello")
+    agent.close()
+    with pytest.raises(ConfigurationError, match="closed"):
+        agent.chat("again")
+    assert len(fake_llm.chat_requests) == 1

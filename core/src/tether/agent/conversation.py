@@ -7,7 +7,7 @@ from typing import Any
 
 from tether.agent.ops import Op, store_op
 from tether.config import MemoryConfig
-from tether.errors import SessionExpiredError, SessionNotFoundError
+from tether.errors import ConfigurationError, SessionExpiredError, SessionNotFoundError
 from tether.ids import new_session_id
 from tether.models import Message, SessionInfo, utcnow
 from tether.stores.base import SessionStore
@@ -60,7 +60,12 @@ class Conversation:
         return self.info
 
     def check_live(self) -> None:
-        """Raise :class:`SessionExpiredError` once the session's TTL has passed."""
+        """Raise if the conversation was closed, or once the session's TTL has passed."""
+        if self.closed:
+            raise ConfigurationError(
+                f"the conversation in session {self.session_id!r} was closed; "
+                "create a new agent (or session) to continue it"
+            )
         if self.info is not None and self.info.is_expired():
             raise self.expired_error()
 

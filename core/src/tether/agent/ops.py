@@ -82,6 +82,7 @@ def drive_sync(steps: Steps[T]) -> T:
 async def drive_async(steps: Steps[T]) -> T:
     """Run a turn generator to the end, awaiting each op; return its value."""
     import asyncio  # already loaded: this runs inside an event loop
+
     value: Any = None
     error: BaseException | None = None
     while not isinstance(op := _advance(steps, value, error), _Done):

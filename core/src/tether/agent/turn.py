@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 def start_steps(agent: Agent) -> Steps[None]:
     """Open the session and restore what ``on_agent_start`` hooks return, once per agent."""
     conv = agent.conversation
+    conv.check_live()
     yield from conv.open_steps()
     conv.check_live()
     earlier = yield inline(
@@ -38,10 +39,10 @@ def start_steps(agent: Agent) -> Steps[None]:
 
 def turn_steps(agent: Agent, prompt: Any, options: dict[str, Any]) -> Steps[str]:
     """A whole turn; returns the reply text (after the agent's middleware)."""
-    if not agent._started:
-        yield from start_steps(agent)
     conv = agent.conversation
     conv.check_live()
+    if not agent._started:
+        yield from start_steps(agent)
     if not isinstance(prompt, (str, list)):
         raise InvalidMessageError(f"a prompt must be text, not {type(prompt).__name__}")
     user = Message(role="user", content=prompt)
