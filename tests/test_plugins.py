@@ -137,10 +137,13 @@ def test_decorated_global_plugin_sees_events_through_scoped_manager():
     assert seen == ["x"]
 
 
-def test_unknown_scheme_names_installed_backends_and_the_missing_package():
+def test_unknown_scheme_names_installed_backends_and_the_missing_package(monkeypatch):
+    monkeypatch.setenv("TETHER_DISABLE_PLUGIN_AUTOLOAD", "1")
+    builtins_only = get_plugin_manager()
     with pytest.raises(UnknownBackendError) as caught:
-        open_store("redis://:secret@localhost:6379/0")
+        find_backend("redis://:secret@localhost:6379/0", pm=builtins_only)
     text = str(caught.value)
+    assert "secret" not in text
     assert "memory (memory://)" in text and "sqlite (sqlite://)" in text
     assert "pip install tether-redis" in text
     with pytest.raises(UnknownBackendError, match="not a store URL"):

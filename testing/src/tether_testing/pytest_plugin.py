@@ -1,13 +1,14 @@
 """pytest plugin of tether-testing (loaded automatically through the ``pytest11`` entry point).
 
-It enforces the guard: a kit test that is skipped without the kit's capability skip, or
-marked xfail, is reported as failed.
+It provides the ``fake_llm`` fixture (a local OpenAI-compatible server) and enforces the
+guard: a kit test skipped without the kit's capability skip, or marked xfail, fails.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from tether_testing.fake_llm import fake_llm  # noqa: F401  (a fixture for every test suite)
 from tether_testing.guard import judge_report
 
 
