@@ -179,3 +179,19 @@ async def async_contents(store) -> list:
         return [m.content for m in await aio.get_messages("s1")]
     finally:
         await aio.aclose()
+
+
+def test_a_user_denied_dangerous_commands_can_use_the_store(redis_prefix, raw_redis):
+    user = f"tether-test-{uuid.uuid4().hex[:12]}"
+    # A common ACL recipe: everything but @dangerous (INFO among them).
+    raw_redis.acl_setuser(
+        user, enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all", "-@dangerous"]
+    )
+    try:
+        with tether.open_store(f"redis://{user}:pw@127.0.0.1:6379/0?prefix={redis_prefix}") as s:
+            s.create_session("s1", ttl=60)
+            s.append_message("s1", msg("a"))
+            assert contents(s) == ["a"]
+            assert s.purge_expired() == 0
+    finally:
+        raw_redis.acl_deluser(user)

@@ -53,7 +53,7 @@ def test_every_key_of_a_session_expires_with_it_even_keys_made_later(
     member = all_member(SessionKey("default_user", "s1"))
     assert raw_redis.zscore(f"{redis_prefix}expiring", member) is None
     store.update_session("s1", ttl=60)
-    assert all(50_000 < raw_redis.pttl(k) <= 61_000 for k in keys)  # expiry rounds up
+    assert all(50_000 < raw_redis.pttl(k) <= 61_000 for k in keys)
 
 
 def test_purge_clears_the_indexes_of_sessions_redis_already_expired(store, redis_prefix, raw_redis):

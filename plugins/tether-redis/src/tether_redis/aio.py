@@ -11,6 +11,7 @@ import abc
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from tether.errors import StoreError
 from tether.stores.async_base import AsyncSessionStore
 from tether_redis import ops
 from tether_redis.protocol import (
@@ -19,6 +20,7 @@ from tether_redis.protocol import (
     Eval,
     Operation,
     Request,
+    advance,
     command_args,
     fill,
     scripts_of,
@@ -54,12 +56,15 @@ class AsyncRedisStore(AsyncSessionStore):
         return self._client
 
     async def _run(self, operation: Operation) -> Any:
-        reply = None
-        try:
-            while True:
-                reply = await self._execute(operation.send(reply))
-        except StopIteration as done:
-            return done.value
+        reply, error = None, None
+        while True:
+            done, value = advance(operation, reply, error)
+            if done:
+                return value
+            try:
+                reply, error = await self._execute(value), None
+            except StoreError as exc:
+                reply, error = None, exc
 
     async def _execute(self, request: Request) -> Any:
         import redis

@@ -26,11 +26,12 @@ def micros(moment: datetime) -> int:
 
 
 def expiry_ms(moment: datetime | None) -> str:
-    """The PEXPIREAT argument for ``moment``, rounded up so keys never expire early
-    ('' for no expiry)."""
+    """The PEXPIREAT argument for ``moment`` ('' for none), rounded down to the millisecond:
+    a session expires at its ``expires_at`` or up to 1 ms before, never after (so
+    ``ttl=0`` is expired at once)."""
     if moment is None:
         return ""
-    return str(-(-micros(moment) // 1000))
+    return str(micros(moment) // 1000)
 
 
 def timestamp(moment: datetime) -> str:

@@ -20,6 +20,7 @@ from tether.errors import (
     SessionExistsError,
     SessionExpiredError,
     SessionNotFoundError,
+    StoreAuthenticationError,
 )
 from tether.models import Message, SessionExport, SessionInfo, utcnow
 from tether.stores._prepare import SessionKey
@@ -82,10 +83,26 @@ def _missing(ns: Namespace, key: SessionKey) -> Operation:
 
 
 def check_server(ns: Namespace) -> Operation:
-    """On open: the server is Redis 7 or newer and the layout under the prefix is ours."""
-    info, version = yield Batch(
-        (Command(("INFO", "server", "memory")), Command(("GET", ns.schema)))
-    )
+    """On open: the server answers, runs Redis 7 or newer, does not evict keys, and the
+    layout under the prefix is one this version reads. A user whose ACL refuses INFO skips
+    the version and eviction checks (a too old server then fails at the first script)."""
+    try:
+        info = yield Command(("INFO", "server", "memory"))
+    except StoreAuthenticationError:
+        info = None
+    if info is not None:
+        _check_info(info)
+    version = yield Command(("GET", ns.schema))
+    if version is None:
+        yield Command(("SET", ns.schema, SCHEMA_VERSION, "NX"), readonly=False)
+    elif int(version) > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"keys under prefix {ns.prefix!r} use layout version {int(version)}; this "
+            f"tether-redis understands up to {SCHEMA_VERSION}: upgrade tether-redis"
+        )
+
+
+def _check_info(info: dict[str, Any]) -> None:
     found = str(info.get("redis_version", "0"))
     numbers = tuple(int(part) for part in found.split(".")[:2] if part.isdigit())
     if numbers < MIN_REDIS:
@@ -99,14 +116,7 @@ def check_server(ns: Namespace) -> Operation:
             f"Redis maxmemory-policy is {policy!r}: when memory runs out, Redis may evict "
             "session keys and lose messages. Set maxmemory-policy noeviction for sessions.",
             RuntimeWarning,
-            stacklevel=2,
-        )
-    if version is None:
-        yield Command(("SET", ns.schema, SCHEMA_VERSION, "NX"), readonly=False)
-    elif int(version) > SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"keys under prefix {ns.prefix!r} use layout version {int(version)}; this "
-            f"tether-redis understands up to {SCHEMA_VERSION}: upgrade tether-redis"
+            stacklevel=4,
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from tether.errors import InvalidInputError
+from tether.errors import InvalidInputError, StoreError
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.base import Capabilities, SessionStore
 from tether_redis import ops
@@ -24,6 +24,7 @@ from tether_redis.protocol import (
     Eval,
     Operation,
     Request,
+    advance,
     command_args,
     fill,
     scripts_of,
@@ -65,12 +66,15 @@ class RedisStore(SessionStore):
 
     def _run(self, operation: Operation) -> Any:
         """Drive an operation: send each request it yields, hand back the reply."""
-        reply = None
-        try:
-            while True:
-                reply = self._execute(operation.send(reply))
-        except StopIteration as done:
-            return done.value
+        reply, error = None, None
+        while True:
+            done, value = advance(operation, reply, error)
+            if done:
+                return value
+            try:
+                reply, error = self._execute(value), None
+            except StoreError as exc:
+                reply, error = None, exc
 
     def _execute(self, request: Request) -> Any:
         import redis
