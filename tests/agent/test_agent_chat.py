@@ -232,3 +232,21 @@ def test_a_closed_agent_refuses_to_chat(fake_llm):
     with pytest.raises(ConfigurationError, match="closed"):
         agent.chat("again")
     assert len(fake_llm.chat_requests) == 1
+
+
+@pytest.mark.parametrize("kind", ["file", "sqlite"])
+def test_achat_on_a_persistent_store_resumes_like_chat(fake_llm, tmp_path, kind):
+    url = (tmp_path / "store").as_uri() if kind == "file" else f"sqlite:///{tmp_path / 't.db'}"
+    memory = {"session_id": "s", "db": url, "user_id": "u"}
+
+    async def talk():
+        agent = Agent("A", "sys", memory=memory)
+        await agent.achat("one")
+        await agent.achat("two")
+        agent.close()
+
+    asyncio.run(talk())
+    Agent("A", "sys", memory=memory).chat("three")
+    assert roles(fake_llm.last_request.messages) == ["system"] + ["user", "assistant"] * 2 + [
+        "user"
+    ]
