@@ -25,6 +25,10 @@ def read(path: Path) -> list[Any]:
     except FileNotFoundError:
         return []
     rows = data.split(b"\n")[:-1]  # what follows the last newline is torn (or empty)
+    try:  # one parse for the whole file; line by line only to find a torn or bad line
+        return json.loads(b"[" + b",".join(rows) + b"]")
+    except ValueError:
+        pass
     out = []
     for number, line in enumerate(rows, 1):
         try:

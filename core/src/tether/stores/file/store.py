@@ -94,6 +94,8 @@ class FileStore(SessionStore):
         try:
             fd = lock.acquire(folder / LOCK, self.lock_timeout, create_parent=create)
         except FileNotFoundError:
+            fd = None
+        if fd is None:
             require(None, key)
         try:
             yield folder

@@ -91,8 +91,9 @@ class SQLiteStore(SessionStore):
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
-        if self._pid != os.getpid():  # a forked child must not share its parent's handles
+        if self._pid != os.getpid():  # a forked child must not touch its parent's handles
             self._local, self._pid = threading.local(), os.getpid()
+            self._connections = weakref.WeakSet()
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = schema.connect(self.path, self.busy_timeout, self.fsync)
@@ -117,6 +118,8 @@ class SQLiteStore(SessionStore):
             if "unable to open" in text:
                 raise StoreUnavailableError(f"cannot open {self.path}: {text}") from exc
             raise StoreError(f"{self.path}: {text}") from exc
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise CorruptDataError(f"{self.path} cannot be read ({exc}); left untouched") from exc
 
