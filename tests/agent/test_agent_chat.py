@@ -250,3 +250,13 @@ def test_achat_on_a_persistent_store_resumes_like_chat(fake_llm, tmp_path, kind)
     assert roles(fake_llm.last_request.messages) == ["system"] + ["user", "assistant"] * 2 + [
         "user"
     ]
+
+
+def test_content_parts_are_accepted_and_malformed_parts_refused(fake_llm):
+    agent = Agent("A")
+    agent.chat([{"type": "text", "text": "look at this"}])
+    assert fake_llm.last_request.messages[-1]["content"] == [
+        {"type": "text", "text": "look at this"}
+    ]
+    with pytest.raises(InvalidMessageError, match="content parts"):
+        agent.chat(["not a dict"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from tether.agent.ops import Op, Steps, inline, store_op
 from tether.errors import InvalidMessageError, LLMError, SessionNotFoundError
 from tether.models import Message, Run, Span, Usage
@@ -43,10 +45,9 @@ def turn_steps(agent: Agent, prompt: Any, options: dict[str, Any]) -> Steps[str]
     conv.check_live()
     if not agent._started:
         yield from start_steps(agent)
-    if not isinstance(prompt, (str, list)):
-        raise InvalidMessageError(f"a prompt must be text, not {type(prompt).__name__}")
-    user = Message(role="user", content=prompt)
+    user = _user_message(prompt)
     run = start_run(Run(session_id=conv.session_id, metadata={"agent": agent.name}))
+    agent.last_run = run
     try:
         history = (yield conv.read_op(_read_limit(agent.memory))) if agent.memory.history else []
         meta = {"agent_name": agent.name, "user_id": conv.user_id, "run_id": run.run_id}
@@ -66,7 +67,6 @@ def turn_steps(agent: Agent, prompt: Any, options: dict[str, Any]) -> Steps[str]
             raise
         raise error from exc
     complete_run(run, usage)
-    agent.last_run = run
     yield store_op(conv.store, "save_run", run, user_id=conv.user_id)
     reply = new[-1].content if isinstance(new[-1].content, str) else ""
     meta["usage"] = usage.model_dump()
@@ -141,6 +141,18 @@ def _read_limit(memory: MemoryConfig) -> int | None:
     if memory.max_messages is None or memory.max_tokens is not None:
         return None
     return 2 * memory.max_messages + 16
+
+
+def _user_message(prompt: Any) -> Message:
+    if not isinstance(prompt, (str, list)):
+        raise InvalidMessageError(f"a prompt must be text, not {type(prompt).__name__}")
+    try:
+        return Message(role="user", content=prompt)
+    except ValidationError as exc:
+        raise InvalidMessageError(
+            "a prompt must be text or a list of content parts (dicts such as "
+            '{"type": "text", "text": "..."})'
+        ) from exc
 
 
 def _llm_op(llm: Any, messages: list[dict[str, Any]], tools: Any, options: dict[str, Any]) -> Op:
