@@ -54,11 +54,29 @@ def pg(pg_url: str) -> Iterator:
     store.close()
 
 
-def kill_connections(app_name: str) -> int:
-    """Terminate this test's server connections and wait until they are gone."""
-    rows = admin(
-        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-        "WHERE application_name = %s AND pid <> pg_backend_pid()",
-        (app_name,),
-    )
-    return len(rows)
+@pytest.fixture
+def server_url() -> str:
+    """The test server's plain URL (no tether options)."""
+    return SERVER
+
+
+@pytest.fixture
+def sql():
+    """Run one statement on the test server: ``sql("SELECT ...", params) -> rows``."""
+    return admin
+
+
+@pytest.fixture
+def kill(app_name: str):
+    """``kill()`` terminates this test's server connections, waiting until they are gone;
+    returns how many there were."""
+
+    def terminate() -> int:
+        rows = admin(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+            "WHERE application_name = %s AND pid <> pg_backend_pid()",
+            (app_name,),
+        )
+        return len(rows)
+
+    return terminate

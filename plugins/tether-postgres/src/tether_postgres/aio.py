@@ -17,7 +17,7 @@ from tether.stores.async_base import AsyncSessionStore
 from tether_postgres import drivers, ops
 from tether_postgres.errors import translate
 from tether_postgres.migrations import ensure_schema
-from tether_postgres.store import PostgresStore, can_retry
+from tether_postgres.store import PostgresStore, is_connection_lost
 
 
 class AsyncPostgresStore(AsyncSessionStore):
@@ -58,8 +58,11 @@ class AsyncPostgresStore(AsyncSessionStore):
             pool = await self._open_pool()
             try:
                 return await self._run_chain(pool, op)
-            except psycopg.Error as exc:
-                if not can_retry(exc, op):
+            except psycopg.OperationalError as exc:
+                if not is_connection_lost(exc):
+                    raise
+                await pool.check()  # the server may have dropped every pooled connection
+                if not op.read:
                     raise
                 return await self._run_chain(pool, op)
         except psycopg.Error as exc:

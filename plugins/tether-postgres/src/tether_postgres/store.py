@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from tether.errors import StoreError
 from tether.stores.base import Capabilities, SessionStore
@@ -22,14 +22,13 @@ if TYPE_CHECKING:
     from tether_postgres.aio import AsyncPostgresStore
 
 
-def can_retry(exc: psycopg.Error, op: ops.Op) -> bool:
-    """Only reads are retried, once, and only after a lost connection."""
-    return (
-        op.read
-        and isinstance(exc, psycopg.OperationalError)
-        and not isinstance(exc, PoolTimeout)
-        and not is_auth_failure(exc)
-    )
+def is_connection_lost(exc: psycopg.OperationalError) -> bool:
+    """True for a connection that broke (not a pool timeout or refused credentials).
+
+    After one, reads are retried once on a checked connection; writes are not retried,
+    since the server may have applied them: the error goes to the caller.
+    """
+    return not isinstance(exc, (PoolTimeout, PoolClosed)) and not is_auth_failure(exc)
 
 
 class PostgresStore(SessionStore):
@@ -74,8 +73,11 @@ class PostgresStore(SessionStore):
             pool = self._open_pool()
             try:
                 return self._run_chain(pool, op)
-            except psycopg.Error as exc:
-                if not can_retry(exc, op):
+            except psycopg.OperationalError as exc:
+                if not is_connection_lost(exc):
+                    raise
+                pool.check()  # the server may have dropped every pooled connection
+                if not op.read:
                     raise
                 return self._run_chain(pool, op)
         except psycopg.Error as exc:
