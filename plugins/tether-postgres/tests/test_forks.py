@@ -106,7 +106,9 @@ def test_trim_of_a_fork_hides_inherited_rows_without_touching_the_parent(pg):
     assert contents(pg, "p") == [str(i) for i in range(6)]
 
 
-def test_purging_an_expired_parent_keeps_its_fork(pg, sql):
+@pytest.fixture
+def expired_parent(pg, sql):
+    """Session ``p`` (3 messages) has expired; its fork ``f`` (no TTL) has not."""
     pg.create_session("p", ttl=3600)
     fill(pg, "p", 3)
     pg.fork_session("p", new_session_id="f")
@@ -116,20 +118,18 @@ def test_purging_an_expired_parent_keeps_its_fork(pg, sql):
         "'1 second' WHERE session_id = 'p'"
     )
     assert not pg.session_exists("p")
+    return pg
+
+
+def test_purging_an_expired_parent_keeps_its_fork(expired_parent):
+    pg = expired_parent
     assert contents(pg, "f") == ["0", "1", "2"]  # an expired parent still backs its fork
     assert pg.purge_expired() == 1
     assert contents(pg, "f") == ["0", "1", "2"]
 
 
-def test_recreating_an_expired_parent_keeps_its_fork(pg, sql):
-    pg.create_session("p", ttl=3600)
-    fill(pg, "p", 3)
-    pg.fork_session("p", new_session_id="f")
-    pg.update_session("f", ttl=None)
-    sql(
-        f'UPDATE "{pg.settings.schema}".tether_sessions SET expires_at = now() - interval '
-        "'1 second' WHERE session_id = 'p'"
-    )
+def test_recreating_an_expired_parent_keeps_its_fork(expired_parent):
+    pg = expired_parent
     pg.create_session("p")
     assert contents(pg, "p") == []
     assert contents(pg, "f") == ["0", "1", "2"]
