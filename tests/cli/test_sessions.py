@@ -141,7 +141,10 @@ def test_snapshot_then_revert(tether, seeded):
 
     result = tether("session", "revert", "demo", made["snapshot_id"])
     assert result.code == 0, result
-    assert result.out == f"Reverted demo to snapshot {made['snapshot_id']}: 4 messages left.\n"
+    assert (
+        result.out
+        == f"Reverted demo to snapshot {made['snapshot_id']} (before): 4 messages left.\n"
+    )
     assert seeded.count_messages("demo") == 4
     assert seeded.load_state("demo")["step"] == 2
 

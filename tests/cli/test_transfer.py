@@ -141,8 +141,7 @@ def test_migrate_one_user(tether, isolated_home, sqlite_url):
     seed()
     from tether import open_store
 
-    source_url = open_store().url
-    result = tether("session", "migrate", "--from", source_url, "--to", sqlite_url, "--user", "bob")
+    result = tether("session", "migrate", "--to", sqlite_url, "--user", "bob")  # default --from
     assert result.code == 0, result
     assert result.out.startswith("Migrated 1 session (1 message, 0 snapshots, 0 runs)")
     with open_store(sqlite_url) as target:

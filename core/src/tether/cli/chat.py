@@ -114,17 +114,16 @@ def _llm(model: str | None) -> Any:
 def _loop(agent: Any) -> None:
     from tether.errors import TetherError
 
-    if sys.stdin.isatty():
+    interactive = sys.stdin.isatty()
+    if interactive:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history for input())
     while True:
         try:
-            line = input(PROMPT).strip()
-        except EOFError:
-            click.echo()
-            return
-        except KeyboardInterrupt:
-            click.echo()
+            line = _read_line(interactive)
+        except (EOFError, KeyboardInterrupt):
+            if interactive:
+                click.echo()
             return
         if not line:
             continue
@@ -145,6 +144,18 @@ def _loop(agent: Any) -> None:
             click.echo(f"error: {exc}", err=True)
             continue
         click.echo(f"assistant> {_text(reply)}")
+
+
+def _read_line(interactive: bool) -> str:
+    """The next line typed at the prompt. Piped input is echoed after the prompt, so the
+    output reads as a transcript."""
+    if interactive:
+        return input(PROMPT).strip()
+    raw = sys.stdin.readline()
+    if not raw:
+        raise EOFError
+    click.echo(PROMPT + raw.rstrip("\r\n"))
+    return raw.strip()
 
 
 def _text(reply: Any) -> str:

@@ -25,6 +25,7 @@ import click
 from tether.ids import DEFAULT_USER_ID
 
 if TYPE_CHECKING:
+    from tether.models import Snapshot
     from tether.stores.base import SessionStore
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -132,19 +133,35 @@ def iter_sessions(store: SessionStore, user_id: str | None, page_size: int = 500
             return
 
 
-def find_snapshot(store: SessionStore, session_id: str, user_id: str, ref: str) -> str:
-    """The id of the session's snapshot whose id, or else whose label, is ``ref``."""
+def find_snapshot(store: SessionStore, session_id: str, user_id: str, ref: str) -> Snapshot:
+    """The session's snapshot whose id, or else whose label, is ``ref``."""
     from tether.errors import InvalidInputError, SnapshotNotFoundError
 
     snapshots = store.list_snapshots(session_id, user_id=user_id)
-    if any(s.snapshot_id == ref for s in snapshots):
-        return ref
-    labelled = [s.snapshot_id for s in snapshots if s.label == ref]
+    by_id = [s for s in snapshots if s.snapshot_id == ref]
+    labelled = by_id or [s for s in snapshots if s.label == ref]
     if len(labelled) == 1:
         return labelled[0]
     if labelled:
         raise InvalidInputError(
             f"{len(labelled)} snapshots of session {session_id!r} are labelled {ref!r}; "
-            f"give one of their ids: {', '.join(labelled)}"
+            f"give one of their ids: {', '.join(s.snapshot_id for s in labelled)}"
         )
     raise SnapshotNotFoundError(f"no snapshot {ref!r} (id or label) in session {session_id!r}")
+
+
+def confirm(question: str) -> None:
+    """Ask ``question``; anything but yes (no answer at all included) ends the command with
+    exit code 1 before anything is changed."""
+    import sys
+
+    try:
+        agreed = click.confirm(question, default=False)
+    except click.Abort:
+        agreed = False
+    if not sys.stdin.isatty():
+        click.echo()  # the piped answer is not echoed: end the prompt's line
+    if not agreed:
+        from tether.cli.app import CLIError
+
+        raise CLIError("not confirmed; nothing was deleted")

@@ -12,6 +12,7 @@ import click
 from tether.cli.options import (
     DURATION,
     SESSION_ID,
+    confirm,
     db_option,
     find_snapshot,
     iter_sessions,
@@ -159,10 +160,9 @@ def delete(session_id: str, yes: bool, user_id: str, db_url: str | None) -> None
     with open_cli_store(db_url) as store:
         info = store.get_session(session_id, user_id=user_id)
         if not yes:
-            click.confirm(
+            confirm(
                 f"Delete session {session_id!r} of user {user_id!r} "
-                f"({plural(info.message_count, 'message')})?",
-                abort=True,
+                f"({plural(info.message_count, 'message')})?"
             )
         store.delete_session(session_id, user_id=user_id)
     click.echo(f"Deleted session {session_id}.")
@@ -203,7 +203,9 @@ def fork(
     if position is not None and snapshot_ref is not None:
         raise click.UsageError("give --at or --snapshot, not both")
     with open_cli_store(db_url) as store:
-        snapshot_id = snapshot_ref and find_snapshot(store, session_id, user_id, snapshot_ref)
+        snapshot_id = None
+        if snapshot_ref is not None:
+            snapshot_id = find_snapshot(store, session_id, user_id, snapshot_ref).snapshot_id
         info = store.fork_session(
             session_id,
             user_id=user_id,
@@ -249,13 +251,14 @@ def revert(
 ) -> None:
     """Drop the messages added after a snapshot (its id or label) and restore its state."""
     with open_cli_store(db_url) as store:
-        snapshot_id = find_snapshot(store, session_id, user_id, snapshot_ref)
-        info = store.revert_to_snapshot(session_id, snapshot_id, user_id=user_id)
+        snap = find_snapshot(store, session_id, user_id, snapshot_ref)
+        info = store.revert_to_snapshot(session_id, snap.snapshot_id, user_id=user_id)
     if as_json:
         echo_json(info)
         return
     click.echo(
-        f"Reverted {session_id} to snapshot {snapshot_id}: "
+        f"Reverted {session_id} to snapshot {snap.snapshot_id}"
+        f"{f' ({snap.label})' if snap.label else ''}: "
         f"{plural(info.message_count, 'message')} left."
     )
 
@@ -303,7 +306,7 @@ def prune(
             _prune_report(as_json, [], 0, older_than is not None, expired)
             return
         if not yes:
-            click.confirm(f"In {store_label(store)}: {' and '.join(question)}?", abort=True)
+            confirm(f"In {store_label(store)}: {' and '.join(question)}?")
         deleted = [i for i in old if store.delete_session(i.session_id, user_id=i.user_id)]
         purged = store.purge_expired() if expired else 0
     _prune_report(as_json, deleted, purged, older_than is not None, expired)

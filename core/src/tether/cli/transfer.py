@@ -100,14 +100,22 @@ def import_(
 
 
 @click.command()
-@click.option("--from", "source_url", metavar="URL", required=True, help="Store to copy from.")
+@click.option(
+    "--from",
+    "source_url",
+    metavar="URL",
+    default=None,
+    help="Store to copy from (default: the default file store).",
+)
 @click.option("--to", "target_url", metavar="URL", required=True, help="Store to copy into.")
 @user_option(every_user=True)
 @json_option
-def migrate(source_url: str, target_url: str, user_id: str | None, as_json: bool) -> None:
+def migrate(source_url: str | None, target_url: str, user_id: str | None, as_json: bool) -> None:
     """Copy every session (history, state, snapshots, runs, fork links) to another store.
     Sessions already there are replaced, so running it again is safe."""
-    if source_url == target_url:
+    from tether.stores.registry import default_store_url
+
+    if (source_url or default_store_url()) == target_url:
         raise click.UsageError("--from and --to name the same store")
     totals = {"sessions": 0, "messages": 0, "snapshots": 0, "runs": 0}
     failed: list[dict[str, str]] = []
