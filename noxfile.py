@@ -22,6 +22,8 @@ import nox
 ROOT = Path(__file__).resolve().parent
 PLUGINS = sorted(p.name for p in (ROOT / "plugins").glob("*") if (p / "pyproject.toml").is_file())
 TEST_DEPS = ("pytest", "pytest-timeout", "hypothesis")
+# Tests run as `python -m pytest` so the repository root is on sys.path, as it is for a
+# developer running `python -m pytest tests` (tests import helpers as `tests.cli.conftest`).
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "core", "plugin", "all"]
@@ -90,7 +92,7 @@ def lint(session: nox.Session) -> None:
 def core(session: nox.Session) -> None:
     """Core and kit tests with no plugin installed."""
     install_core(session)
-    session.run("pytest", "tests", *session.posargs)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
 
 
 @nox.session
@@ -99,7 +101,7 @@ def plugin(session: nox.Session, name: str) -> None:
     """One plugin alone with core and the kit, in its own venv: its own tests."""
     require_services(session, services_for([name]))
     install_core(session, *plugin_specs([name]))
-    session.run("pytest", f"plugins/{name}/tests", *session.posargs)
+    session.run("python", "-m", "pytest", f"plugins/{name}/tests", *session.posargs)
 
 
 @nox.session(name="all")
@@ -107,15 +109,17 @@ def all_plugins(session: nox.Session) -> None:
     """Every plugin installed together: the core tests again (entry points, CLI, docs)."""
     require_services(session, services_for(PLUGINS))
     install_core(session, *plugin_specs(PLUGINS))
-    session.run("pytest", "tests", *session.posargs)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (not tests): import time, then every reachable store. Posargs go to
-    bench_stores.py, e.g. ``nox -s bench -- --sizes 1000,10000``."""
+    """Benchmarks (not tests): import time, resume time, then every reachable store.
+    Posargs go to bench_stores.py, e.g. ``nox -s bench -- --sizes 1000,10000``."""
     install_core(session, *plugin_specs(PLUGINS), "psycopg[binary]", "redis", "pymongo")
     if "tether-mongodb" in PLUGINS:
         session.install("secantusdb==0.7.0b3")
     session.run("python", "bench/bench_import.py")
+    if (ROOT / "bench" / "bench_resume.py").is_file():
+        session.run("python", "bench/bench_resume.py")
     session.run("python", "bench/bench_stores.py", *session.posargs)
