@@ -56,12 +56,12 @@ def test_options(tmp_path):
     url = f"sqlite:///{tmp_path / 'x.db'}"
     store = SQLiteStore(url + "?busy_timeout=2.5&fsync=1")
     assert (store.busy_timeout, store.fsync) == (2.5, True)
-    assert store._conn().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.connection().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store._db.connection().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
     store = SQLiteStore(url, busy_timeout=1)
     assert (store.busy_timeout, store.fsync) == (1.0, False)
-    assert store._conn().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert store._db.connection().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     store.close()
     with pytest.raises(ConfigurationError):
         SQLiteStore(url, colour="red")
@@ -100,7 +100,7 @@ def test_a_new_migration_is_one_more_string(tmp_path, monkeypatch):
     store = SQLiteStore(f"sqlite:///{path}")
     assert store.session_exists("s")
     assert version_of(path) == [(len(schema.MIGRATIONS),)]
-    columns = [row[1] for row in store._conn().execute("PRAGMA table_info(sessions)")]
+    columns = [row[1] for row in store._db.connection().execute("PRAGMA table_info(sessions)")]
     assert "tag" in columns
     store.close()
 

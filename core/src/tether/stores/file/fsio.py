@@ -27,6 +27,11 @@ def read_json(path: Path) -> Any:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
+    return parse_json(data, path)
+
+
+def parse_json(data: bytes, path: Path) -> Any:
+    """Parse the bytes read from ``path``; damage raises :class:`CorruptDataError`."""
     try:
         return json.loads(data)
     except ValueError as exc:

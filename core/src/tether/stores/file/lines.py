@@ -11,14 +11,14 @@ _MAX_CHUNK = 1 << 22
 
 def last_line_end(f: BinaryIO, lo: int, hi: int) -> int:
     """The offset just after the last newline in ``[lo, hi)``, or ``lo`` if there is none."""
-    pos = hi
+    pos, chunk = hi, 4096
     while pos > lo:
-        start = max(lo, pos - _CHUNK)
+        start = max(lo, pos - chunk)
         f.seek(start)
         found = f.read(pos - start).rfind(b"\n")
         if found >= 0:
             return start + found + 1
-        pos = start
+        pos, chunk = start, min(chunk * 2, _MAX_CHUNK)
     return lo
 
 

@@ -34,13 +34,20 @@ from tether.models import Message, SessionExport, SessionInfo, utcnow
 from tether.stores._prepare import SNAPSHOT, SessionKey, require
 from tether.stores.base import Capabilities, SessionStore
 from tether.stores.file import lock, log, records, session_doc
-from tether.stores.file.fsio import read_json, remove_files, to_json_bytes, write_atomic
+from tether.stores.file.fsio import (
+    parse_json,
+    read_json,
+    remove_files,
+    to_json_bytes,
+    write_atomic,
+)
 from tether.stores.file.index import SessionIndex
 from tether.stores.file.layout import LOCK, MESSAGES, RECORDS, SESSION, STATE, session_dir
 from tether.stores.file.options import parse_options
 from tether.stores.registry import default_store_url
 
 logger = logging.getLogger(__name__)
+_SEEN_MAX = 1024
 
 
 class FileStore(SessionStore):
@@ -71,6 +78,7 @@ class FileStore(SessionStore):
         self.root: Path = settings.root
         self.fsync, self.lock_timeout = settings.fsync, settings.lock_timeout
         self._index = SessionIndex(self.root, self.lock_timeout, self.fsync)
+        self._seen: dict[Path, tuple[bytes, datetime | None]] = {}
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -86,6 +94,25 @@ class FileStore(SessionStore):
         if info.is_expired():
             raise SessionExpiredError(f"session {key.session_id!r} has expired")
         return info
+
+    def _check(self, folder: Path, key: SessionKey) -> None:
+        """Raise unless the session exists and has not expired. ``session.json`` is read
+        each time but parsed only when its bytes changed since the last check."""
+        path = folder / SESSION
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raw = None
+        if raw is None:
+            require(None, key)
+        seen = self._seen.get(path)
+        if seen is None or seen[0] != raw:
+            seen = (raw, session_doc.parse(parse_json(raw, path), path, key).expires_at)
+            if len(self._seen) >= _SEEN_MAX:
+                self._seen.clear()
+            self._seen[path] = seen
+        if seen[1] is not None and seen[1] <= utcnow():
+            raise SessionExpiredError(f"session {key.session_id!r} has expired")
 
     @contextmanager
     def _locked(self, key: SessionKey, *, create: bool = False) -> Iterator[Path]:
@@ -249,7 +276,7 @@ class FileStore(SessionStore):
 
     def _append_messages(self, key: SessionKey, messages: list[Message]) -> list[Message]:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             with self._log(folder, key, write=True) as view:
                 first = view.next_index
                 view.append(log.encode(messages, first, utcnow().isoformat()), self.fsync)
@@ -267,26 +294,26 @@ class FileStore(SessionStore):
         from_end: bool,
     ) -> list[Message]:
         folder = self._dir(key)
-        self._live(folder, key)
+        self._check(folder, key)
         with self._log(folder, key) as view:
             return view.read(after, before, limit, from_end)
 
     def _count_messages(self, key: SessionKey) -> int:
         folder = self._dir(key)
-        self._live(folder, key)
+        self._check(folder, key)
         with self._log(folder, key) as view:
             return view.count
 
     def _clear_messages(self, key: SessionKey) -> int:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             with self._log(folder, key) as view:
                 log.write_log(folder / MESSAGES, view.next_index, 0, b"", self.fsync)
                 return view.count
 
     def _trim_messages(self, key: SessionKey, keep_last: int) -> int:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             with self._log(folder, key) as view:
                 drop = view.count - keep_last
                 if drop <= 0:
@@ -299,24 +326,24 @@ class FileStore(SessionStore):
 
     def _load_state(self, key: SessionKey) -> dict[str, Any]:
         folder = self._dir(key)
-        self._live(folder, key)
+        self._check(folder, key)
         return self._read_state(folder)
 
     def _save_state(self, key: SessionKey, state: dict[str, Any]) -> None:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             self._write_state(folder, state)
 
     def _set_state_value(self, key: SessionKey, name: str, value: Any) -> None:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             state = self._read_state(folder)
             state[name] = value
             self._write_state(folder, state)
 
     def _increment_state(self, key: SessionKey, name: str, amount: int | float) -> int | float:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             state = self._read_state(folder)
             current = state.get(name, 0)
             if isinstance(current, bool) or not isinstance(current, (int, float)):
@@ -329,29 +356,29 @@ class FileStore(SessionStore):
 
     def _put_record(self, key: SessionKey, kind: str, record_id: str, data: dict[str, Any]) -> None:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             records.put(folder / RECORDS, kind, record_id, data, self.fsync)
 
     def _get_record(self, key: SessionKey, kind: str, record_id: str) -> dict[str, Any] | None:
         folder = self._dir(key)
-        self._live(folder, key)
+        self._check(folder, key)
         return records.load(folder / RECORDS).get((kind, record_id))
 
     def _list_records(self, key: SessionKey, kind: str) -> list[dict[str, Any]]:
         folder = self._dir(key)
-        self._live(folder, key)
+        self._check(folder, key)
         return [data for (k, _), data in records.load(folder / RECORDS).items() if k == kind]
 
     def _delete_records(self, key: SessionKey, kind: str, record_ids: list[str]) -> None:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             records.delete(folder / RECORDS, kind, record_ids, self.fsync)
 
     # --- hierarchy and lifecycle ------------------------------------------------------
 
     def _rewind(self, key: SessionKey, position: int, state: dict[str, Any] | None) -> None:
         with self._locked(key) as folder:
-            self._live(folder, key)
+            self._check(folder, key)
             with self._log(folder, key) as view:
                 cut = view.seek(position)
                 count = view.count - view.suffix_count(cut)
@@ -362,7 +389,7 @@ class FileStore(SessionStore):
 
     def _fork(self, source: SessionKey, info: SessionInfo, state: dict[str, Any]) -> SessionInfo:
         parent = self._dir(source)
-        self._live(parent, source)
+        self._check(parent, source)
         key = SessionKey(info.user_id, info.session_id)
         with self._log(parent, source) as view, self._locked(key, create=True) as folder:
             old = self._read_info(folder, key)

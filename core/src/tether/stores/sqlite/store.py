@@ -2,47 +2,30 @@
 
 Every operation is one transaction; writes use ``BEGIN IMMEDIATE`` so that two processes
 never interleave a read-modify-write (an append reads and bumps ``next_index`` in the same
-transaction as its inserts). Each thread gets its own connection.
+transaction as its inserts). Each thread gets its own connection (see ``database``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from tether.codec import dump_message, dumps, load_message
 from tether.errors import (
     ConfigurationError,
     CorruptDataError,
     InvalidInputError,
-    LockTimeoutError,
     SessionExistsError,
     SessionExpiredError,
-    StoreError,
-    StoreUnavailableError,
 )
 from tether.models import Message, SessionExport, SessionInfo, utcnow
-from tether.stores._prepare import SNAPSHOT, SessionKey, require
+from tether.stores._prepare import SessionKey, require
 from tether.stores.base import Capabilities, SessionStore
-from tether.stores.file.options import bool_option, check_known, seconds_option
 from tether.stores.registry import tether_home
-from tether.stores.sqlite import schema
-from tether.stores.url import query_options
-
-_COLUMNS = (
-    "id, session_id, user_id, agent_name, title, parent_id, fork_index, created_at, "
-    "updated_at, expires_at, message_count, next_index, metadata"
-)
-_NO_END = 2**63 - 1
+from tether.stores.sqlite import rows
+from tether.stores.sqlite.database import Database
 
 
 class SQLiteStore(SessionStore):
@@ -69,92 +52,34 @@ class SQLiteStore(SessionStore):
                 f"unknown sqlite store option(s) {sorted(options)}; known: busy_timeout, fsync"
             )
         super().__init__(url or f"sqlite:///{(tether_home() / 'sessions.db').resolve()}")
-        query = query_options(self.url)
-        check_known(query, {"busy_timeout", "fsync"}, self.url, "sqlite store")
-        self.path = _path_of(self.url)
-        self.busy_timeout = seconds_option(
-            query.get("busy_timeout", 10.0) if busy_timeout is None else busy_timeout,
-            "busy_timeout",
+        self._db = Database(self.url, busy_timeout, fsync)
+        self.path, self.busy_timeout, self.fsync = (
+            self._db.path,
+            self._db.busy_timeout,
+            self._db.fsync,
         )
-        self.fsync = bool_option(query.get("fsync") if fsync is None else fsync, "fsync")
-        self._local = threading.local()
-        self._connections: weakref.WeakSet[schema.Connection] = weakref.WeakSet()
-        self._guard = threading.Lock()
-        self._closed = False
-        self._pid = os.getpid()
-        with self._errors():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            schema.migrate(self._conn(), self.path)
+        self._tx = self._db.transaction
 
-    # --- connections and transactions -------------------------------------------------
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise StoreError(f"{self!r} is closed")
-        if self._pid != os.getpid():  # a forked child must not touch its parent's handles
-            self._local, self._pid = threading.local(), os.getpid()
-            self._connections = weakref.WeakSet()
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = schema.connect(self.path, self.busy_timeout, self.fsync)
-            conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-            with self._guard:
-                self._connections.add(conn)
-        return conn
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn sqlite3 errors into tether's, naming the database file."""
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            text = str(exc)
-            if "locked" in text or "busy" in text:
-                raise LockTimeoutError(
-                    f"{self.path} stayed locked by another writer for more than busy_timeout "
-                    f"({self.busy_timeout:g} s)"
-                ) from exc
-            if "unable to open" in text:
-                raise StoreUnavailableError(f"cannot open {self.path}: {text}") from exc
-            raise StoreError(f"{self.path}: {text}") from exc
-        except sqlite3.IntegrityError as exc:
-            raise StoreError(f"{self.path}: {exc}") from exc
-        except sqlite3.DatabaseError as exc:
-            raise CorruptDataError(f"{self.path} cannot be read ({exc}); left untouched") from exc
-
-    @contextmanager
-    def _tx(self, write: bool = False) -> Iterator[sqlite3.Connection]:
-        """One transaction; ``write`` takes the write lock at once (``BEGIN IMMEDIATE``)."""
-        conn = self._conn()
-        with self._errors():
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield conn
-            except BaseException:
-                with suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _find(self, conn: sqlite3.Connection, key: SessionKey) -> sqlite3.Row | None:
+    def _find(
+        self, conn: sqlite3.Connection, key: SessionKey, columns: str = rows.SESSION_COLUMNS
+    ) -> sqlite3.Row | None:
         return conn.execute(
-            f"SELECT {_COLUMNS} FROM sessions WHERE user_id = ? AND session_id = ?", key
+            f"SELECT {columns} FROM sessions WHERE user_id = ? AND session_id = ?", key
         ).fetchone()
 
-    def _live(self, conn: sqlite3.Connection, key: SessionKey) -> sqlite3.Row:
-        row = self._find(conn, key)
-        require(None if row is None else row, key)
-        if _expired(row):
+    def _live(
+        self, conn: sqlite3.Connection, key: SessionKey, columns: str = rows.SESSION_COLUMNS
+    ) -> sqlite3.Row:
+        """The session's row; raises if it does not exist or has expired."""
+        row = self._find(conn, key, columns)
+        if row is None:
+            require(None, key)
+        if rows.expired(row):
             raise SessionExpiredError(f"session {key.session_id!r} has expired")
         return row
 
     def close(self) -> None:
-        with self._guard:
-            self._closed = True
-            connections, self._connections = list(self._connections), weakref.WeakSet()
-        for conn in connections:
-            conn.close()
+        self._db.close()
 
     # --- sessions ---------------------------------------------------------------------
 
@@ -172,9 +97,9 @@ class SQLiteStore(SessionStore):
                 info.title,
                 info.parent_id,
                 info.fork_index,
-                _ts(info.created_at),
-                _ts(info.updated_at),
-                _ts(info.expires_at),
+                rows.ts(info.created_at),
+                rows.ts(info.updated_at),
+                rows.ts(info.expires_at),
                 count,
                 info.next_index,
                 dumps(info.metadata),
@@ -188,7 +113,7 @@ class SQLiteStore(SessionStore):
         row = self._find(conn, key)
         if row is None:
             return
-        if not replace and not _expired(row):
+        if not replace and not rows.expired(row):
             raise SessionExistsError(f"session {key.session_id!r} already exists")
         conn.execute("DELETE FROM sessions WHERE id = ?", (row["id"],))
 
@@ -196,8 +121,8 @@ class SQLiteStore(SessionStore):
         key = SessionKey(info.user_id, info.session_id)
         with self._tx(write=True) as conn:
             row = self._find(conn, key)
-            if row is not None and not _expired(row) and exist_ok:
-                return _info(row)
+            if row is not None and not rows.expired(row) and exist_ok:
+                return rows.session_info(row)
             self._replaceable(conn, key, replace=False)
             self._insert(conn, info, {}, 0)
         return info.model_copy(deep=True)
@@ -205,32 +130,32 @@ class SQLiteStore(SessionStore):
     def _get_session(self, key: SessionKey) -> SessionInfo | None:
         with self._tx() as conn:
             row = self._find(conn, key)
-        return None if row is None or _expired(row) else _info(row)
+        return None if row is None or rows.expired(row) else rows.session_info(row)
 
     def _list_sessions(
         self, user_id: str | None, limit: int, after: tuple[datetime, str, str] | None
     ) -> list[SessionInfo]:
-        where, args = ["(expires_at IS NULL OR expires_at > ?)"], [_ts(utcnow())]
+        where, args = ["(expires_at IS NULL OR expires_at > ?)"], [rows.ts(utcnow())]
         if user_id is not None:
             where.append("user_id = ?")
             args.append(user_id)
         if after is not None:
             where.append("(created_at, user_id, session_id) < (?, ?, ?)")
-            args += [_ts(after[0]), after[1], after[2]]
+            args += [rows.ts(after[0]), after[1], after[2]]
         sql = (
-            f"SELECT {_COLUMNS} FROM sessions WHERE {' AND '.join(where)} "
+            f"SELECT {rows.SESSION_COLUMNS} FROM sessions WHERE {' AND '.join(where)} "
             "ORDER BY created_at DESC, user_id DESC, session_id DESC LIMIT ?"
         )
         with self._tx() as conn:
-            rows = conn.execute(sql, [*args, limit]).fetchall()
-        return [_info(row) for row in rows]
+            found = conn.execute(sql, [*args, limit]).fetchall()
+        return [rows.session_info(row) for row in found]
 
     def _update_session(self, key: SessionKey, changes: dict[str, Any]) -> SessionInfo:
         columns = {
             "title": changes.get("title"),
             "metadata": dumps(changes.get("metadata")),
-            "expires_at": _ts(changes.get("expires_at")),
-            "updated_at": _ts(changes.get("updated_at")),
+            "expires_at": rows.ts(changes.get("expires_at")),
+            "updated_at": rows.ts(changes.get("updated_at")),
         }
         sets = [name for name in columns if name in changes]
         with self._tx(write=True) as conn:
@@ -240,7 +165,7 @@ class SQLiteStore(SessionStore):
                     f"UPDATE sessions SET {', '.join(f'{n} = ?' for n in sets)} WHERE id = ?",
                     [*(columns[n] for n in sets), row["id"]],
                 )
-            return _info(self._find(conn, key))
+            return rows.session_info(self._find(conn, key))
 
     def _delete_session(self, key: SessionKey) -> bool:
         with self._tx(write=True) as conn:
@@ -261,7 +186,7 @@ class SQLiteStore(SessionStore):
             conn.execute(
                 "UPDATE sessions SET next_index = ?, message_count = message_count + ?, "
                 "updated_at = ? WHERE id = ?",
-                (first + len(bodies), len(bodies), _ts(utcnow()), row["id"]),
+                (first + len(bodies), len(bodies), rows.ts(utcnow()), row["id"]),
             )
         for k, message in enumerate(messages):
             message.index = first + k
@@ -279,19 +204,19 @@ class SQLiteStore(SessionStore):
         order = "DESC" if from_end else "ASC"
         with self._tx() as conn:
             row = self._live(conn, key)
-            rows = conn.execute(
+            found = conn.execute(
                 "SELECT idx, body FROM messages WHERE session = ? AND idx > ? AND idx < ? "
                 f"ORDER BY idx {order} LIMIT ?",
                 (
                     row["id"],
                     -1 if after is None else after,
-                    _NO_END if before is None else before,
+                    rows.NO_END if before is None else before,
                     -1 if limit is None else limit,
                 ),
             ).fetchall()
         if from_end:
-            rows.reverse()
-        return [self._message(r["body"], r["idx"]) for r in rows]
+            found.reverse()
+        return [self._message(r["body"], r["idx"]) for r in found]
 
     def _message(self, body: str, index: int) -> Message:
         try:
@@ -334,13 +259,7 @@ class SQLiteStore(SessionStore):
     # --- state ------------------------------------------------------------------------
 
     def _state(self, conn: sqlite3.Connection, key: SessionKey) -> tuple[int, dict[str, Any]]:
-        row = conn.execute(
-            "SELECT id, expires_at, state FROM sessions WHERE user_id = ? AND session_id = ?",
-            key,
-        ).fetchone()
-        require(None if row is None else row, key)
-        if _expired(row):
-            raise SessionExpiredError(f"session {key.session_id!r} has expired")
+        row = self._live(conn, key, "id, expires_at, state")
         return row["id"], self._json(row["state"], "state")
 
     def _put_state(self, conn: sqlite3.Connection, rowid: int, state: dict[str, Any]) -> None:
@@ -395,11 +314,11 @@ class SQLiteStore(SessionStore):
 
     def _list_records(self, key: SessionKey, kind: str) -> list[dict[str, Any]]:
         with self._tx() as conn:
-            rows = conn.execute(
+            found = conn.execute(
                 "SELECT data FROM records WHERE session = ? AND kind = ? ORDER BY seq",
                 (self._live(conn, key)["id"], kind),
             ).fetchall()
-        return [self._json(r[0], "record") for r in rows]
+        return [self._json(r[0], "record") for r in found]
 
     def _delete_records(self, key: SessionKey, kind: str, record_ids: list[str]) -> None:
         with self._tx(write=True) as conn:
@@ -437,7 +356,7 @@ class SQLiteStore(SessionStore):
                 (rowid, parent["id"], info.fork_index or 0),
             ).rowcount
             conn.execute("UPDATE sessions SET message_count = ? WHERE id = ?", (copied, rowid))
-            return _info(self._find(conn, key))
+            return rows.session_info(self._find(conn, key))
 
     def _import_session(self, data: SessionExport, replace: bool) -> SessionInfo:
         info = data.info
@@ -450,66 +369,14 @@ class SQLiteStore(SessionStore):
                 "INSERT INTO messages (session, idx, body) VALUES (?, ?, ?)",
                 [(rowid, index, body) for index, body in bodies],
             )
-            for kind, rows in data.records.items():
-                for record in rows:
-                    self._insert_record(conn, rowid, kind, _record_id(kind, record), record)
-            return _info(self._find(conn, key))
+            for kind, records in data.records.items():
+                for record in records:
+                    self._insert_record(conn, rowid, kind, rows.record_id(kind, record), record)
+            return rows.session_info(self._find(conn, key))
 
     def _purge_expired(self) -> int:
         with self._tx(write=True) as conn:
             return conn.execute(
                 "DELETE FROM sessions WHERE expires_at IS NOT NULL AND expires_at <= ?",
-                (_ts(utcnow()),),
+                (rows.ts(utcnow()),),
             ).rowcount
-
-
-def _path_of(url: str) -> Path:
-    """``sqlite:///relative.db`` -> relative.db, ``sqlite:////abs/x.db`` -> /abs/x.db."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() != "sqlite":
-        raise ConfigurationError(f"the sqlite store needs a sqlite:// URL, not {url!r}")
-    if parts.netloc:
-        raise ConfigurationError(
-            f"{url!r} names a host; use sqlite:///relative/path.db or sqlite:////absolute/path.db"
-            " (an in-process store is memory://)"
-        )
-    path = unquote(parts.path)[1:]
-    if not path:
-        raise ConfigurationError(f"{url!r} names no database file")
-    return Path(path).expanduser()
-
-
-def _ts(value: datetime | None) -> str | None:
-    """Timestamps as fixed-width UTC text, so that text order is time order."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _expired(row: sqlite3.Row) -> bool:
-    expires = row["expires_at"]
-    return expires is not None and datetime.fromisoformat(expires) <= utcnow()
-
-
-def _info(row: sqlite3.Row) -> SessionInfo:
-    expires = row["expires_at"]
-    return SessionInfo(
-        session_id=row["session_id"],
-        user_id=row["user_id"],
-        agent_name=row["agent_name"],
-        title=row["title"],
-        parent_id=row["parent_id"],
-        fork_index=row["fork_index"],
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        expires_at=datetime.fromisoformat(expires) if expires else None,
-        message_count=row["message_count"],
-        next_index=row["next_index"],
-        metadata=json.loads(row["metadata"]),
-    )
-
-
-def _record_id(kind: str, record: dict[str, Any]) -> str:
-    return str(record.get("snapshot_id" if kind == SNAPSHOT else "run_id"))
