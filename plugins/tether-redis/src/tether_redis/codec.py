@@ -35,8 +35,8 @@ def expiry_ms(moment: datetime | None) -> str:
 
 
 def timestamp(moment: datetime) -> str:
-    """A datetime as the JSON the meta hash holds (same form as SessionInfo's)."""
-    return dumps(to_jsonable_python(moment))
+    """A datetime as the JSON the meta hash holds (ISO 8601, as SessionInfo reads it)."""
+    return f'"{moment.isoformat()}"'
 
 
 def info_pairs(info: SessionInfo | Mapping[str, Any]) -> list[str]:

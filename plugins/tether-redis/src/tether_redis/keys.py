@@ -9,6 +9,7 @@ the hash tag nor make two sessions share a key.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 
@@ -21,10 +22,13 @@ SESSION_PARTS = ("meta", "msgs", "state", "recs", "rord")
 message list, the state hash, the records hash and the records' insertion order (zset)."""
 
 _SAFE = frozenset(string.ascii_letters + string.digits + "-_.")
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-]*")
 
 
 def escape(text: str) -> str:
     """``text`` with every character outside ``[A-Za-z0-9_.-]`` as ``%XX`` (UTF-8 bytes)."""
+    if _PLAIN.fullmatch(text):
+        return text
     return "".join(
         char if char in _SAFE else "".join(f"%{byte:02X}" for byte in char.encode())
         for char in text
