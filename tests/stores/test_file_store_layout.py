@@ -176,13 +176,13 @@ def test_writer_waiting_on_a_session_being_deleted_does_not_revive_it(store):
     store.create_session("s")
     key = SessionKey("default_user", "s")
     outcome = []
-    with store._locked(key) as folder:
+    with store._files.locked(key) as folder:
         waiter = threading.Thread(
             target=lambda: outcome.append(_try(lambda: store.append_message("s", msg())))
         )
         waiter.start()
         waiter.join(0.2)
-        store._remove(folder)
+        store._files.remove(folder)
     waiter.join()
     assert outcome and isinstance(outcome[0], tether.errors.SessionNotFoundError)
     assert not folder.exists()

@@ -16,8 +16,6 @@ torn tails ignored, or replaced whole by a rename). Deleting a session removes i
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,27 +25,18 @@ from tether.errors import (
     CorruptDataError,
     InvalidInputError,
     SessionExistsError,
-    SessionExpiredError,
     SessionNotFoundError,
 )
 from tether.models import Message, SessionExport, SessionInfo, utcnow
-from tether.stores._prepare import SNAPSHOT, SessionKey, require
+from tether.stores._prepare import SNAPSHOT, SessionKey
 from tether.stores.base import Capabilities, SessionStore
-from tether.stores.file import lock, log, records, session_doc
-from tether.stores.file.fsio import (
-    parse_json,
-    read_json,
-    remove_files,
-    to_json_bytes,
-    write_atomic,
-)
-from tether.stores.file.index import SessionIndex
-from tether.stores.file.layout import LOCK, MESSAGES, RECORDS, SESSION, STATE, session_dir
+from tether.stores.file import log, records
+from tether.stores.file.folders import SessionFiles
+from tether.stores.file.layout import MESSAGES, RECORDS, SESSION
 from tether.stores.file.options import parse_options
 from tether.stores.registry import default_store_url
 
 logger = logging.getLogger(__name__)
-_SEEN_MAX = 1024
 
 
 class FileStore(SessionStore):
@@ -77,145 +66,28 @@ class FileStore(SessionStore):
         settings = parse_options(self.url, fsync, lock_timeout)
         self.root: Path = settings.root
         self.fsync, self.lock_timeout = settings.fsync, settings.lock_timeout
-        self._index = SessionIndex(self.root, self.lock_timeout, self.fsync)
-        self._seen: dict[Path, tuple[bytes, datetime | None]] = {}
-
-    # --- helpers ----------------------------------------------------------------------
-
-    def _dir(self, key: SessionKey) -> Path:
-        return session_dir(self.root, key)
-
-    def _read_info(self, folder: Path, key: SessionKey) -> SessionInfo | None:
-        doc = read_json(folder / SESSION)
-        return None if doc is None else session_doc.parse(doc, folder / SESSION, key)
-
-    def _live(self, folder: Path, key: SessionKey) -> SessionInfo:
-        info = require(self._read_info(folder, key), key)
-        if info.is_expired():
-            raise SessionExpiredError(f"session {key.session_id!r} has expired")
-        return info
-
-    def _check(self, folder: Path, key: SessionKey) -> None:
-        """Raise unless the session exists and has not expired. ``session.json`` is read
-        each time but parsed only when its bytes changed since the last check."""
-        path = folder / SESSION
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raw = None
-        if raw is None:
-            require(None, key)
-        seen = self._seen.get(path)
-        if seen is None or seen[0] != raw:
-            seen = (raw, session_doc.parse(parse_json(raw, path), path, key).expires_at)
-            if len(self._seen) >= _SEEN_MAX:
-                self._seen.clear()
-            self._seen[path] = seen
-        if seen[1] is not None and seen[1] <= utcnow():
-            raise SessionExpiredError(f"session {key.session_id!r} has expired")
-
-    @contextmanager
-    def _locked(self, key: SessionKey, *, create: bool = False) -> Iterator[Path]:
-        """Hold the session's lock; without ``create`` a missing folder means no session."""
-        folder = self._dir(key)
-        try:
-            fd = lock.acquire(folder / LOCK, self.lock_timeout, create_parent=create)
-        except FileNotFoundError:
-            fd = None
-        if fd is None:
-            require(None, key)
-        try:
-            yield folder
-        finally:
-            lock.release(fd)
-
-    @contextmanager
-    def _log(self, folder: Path, key: SessionKey, *, write: bool = False) -> Iterator[log.LogView]:
-        try:
-            f = open(folder / MESSAGES, "r+b" if write else "rb")  # noqa: SIM115
-        except FileNotFoundError:
-            if (folder / SESSION).exists():
-                raise CorruptDataError(f"{folder / MESSAGES} is missing") from None
-            require(None, key)  # deleted meanwhile
-        with f:
-            yield log.LogView(f, folder / MESSAGES)
-
-    def _full(self, folder: Path, info: SessionInfo, key: SessionKey) -> SessionInfo:
-        """``info`` with its message count, next index and last write time filled in."""
-        with self._log(folder, key) as view:
-            info.message_count, info.next_index = view.count, view.next_index
-            written = view.updated_at
-        if written is not None and written > info.updated_at:
-            info.updated_at = written
-        return info
-
-    def _write_session(
-        self,
-        folder: Path,
-        info: SessionInfo,
-        body: Any,
-        count: int,
-        state: dict[str, Any] | None,
-        recs: records.Records | None,
-    ) -> None:
-        """Write every file of a new (or replaced) session; ``session.json`` last, so the
-        session appears only once it is complete."""
-        self._index.put(info)
-        (folder / SESSION).unlink(missing_ok=True)
-        log.write_log(folder / MESSAGES, info.next_index, count, body, self.fsync)
-        self._write_state(folder, state or {})
-        if recs:
-            records.save(folder / RECORDS, recs, self.fsync)
-        else:
-            (folder / RECORDS).unlink(missing_ok=True)
-        write_atomic(folder / SESSION, session_doc.dump(info), self.fsync)
-
-    def _write_state(self, folder: Path, state: dict[str, Any]) -> None:
-        if state:
-            write_atomic(folder / STATE, to_json_bytes(state, indent=2) + b"\n", self.fsync)
-        else:  # no file is an empty state (creating files is the slow part of a create)
-            (folder / STATE).unlink(missing_ok=True)
-
-    def _read_state(self, folder: Path) -> dict[str, Any]:
-        state = read_json(folder / STATE)
-        if state is None:
-            return {}
-        if not isinstance(state, dict):
-            raise CorruptDataError(f"{folder / STATE} does not hold a JSON object")
-        return state
-
-    def _remove(self, folder: Path) -> None:
-        """Delete a session's folder; called holding its lock (removed last, while held, so
-        that a process waiting for it notices and does not write into a dead folder)."""
-        (folder / SESSION).unlink(missing_ok=True)
-        remove_files(folder, keep=LOCK)
-        try:
-            (folder / LOCK).unlink(missing_ok=True)
-            folder.rmdir()
-            folder.parent.rmdir()  # the user's folder, once empty
-        except OSError:
-            pass  # not empty, or (Windows) the held lock file cannot be removed yet
+        self._files = SessionFiles(self.root, self.fsync, self.lock_timeout)
 
     # --- sessions ---------------------------------------------------------------------
 
     def _create_session(self, info: SessionInfo, exist_ok: bool) -> SessionInfo:
         key = SessionKey(info.user_id, info.session_id)
-        with self._locked(key, create=True) as folder:
-            old = self._read_info(folder, key)
+        with self._files.locked(key, create=True) as folder:
+            old = self._files.read_info(folder, key)
             if old is not None and not old.is_expired():
                 if exist_ok:
-                    return self._full(folder, old, key)
+                    return self._files.full(folder, old, key)
                 raise SessionExistsError(f"session {key.session_id!r} already exists")
-            self._write_session(folder, info, b"", 0, None, None)
+            self._files.write_session(folder, info, b"", 0, None, None)
             return info.model_copy(deep=True)
 
     def _get_session(self, key: SessionKey) -> SessionInfo | None:
-        folder = self._dir(key)
-        info = self._read_info(folder, key)
+        folder = self._files.folder(key)
+        info = self._files.read_info(folder, key)
         if info is None or info.is_expired():
             return None
         try:
-            return self._full(folder, info, key)
+            return self._files.full(folder, info, key)
         except SessionNotFoundError:
             return None
 
@@ -226,7 +98,7 @@ class FileStore(SessionStore):
         rows = sorted(
             (
                 (created, key.user_id, key.session_id)
-                for key, (created, expires) in self._index.entries().items()
+                for key, (created, expires) in self._files.index.entries().items()
                 if (user_id is None or key.user_id == user_id)
                 and (expires is None or expires > now)
             ),
@@ -248,36 +120,36 @@ class FileStore(SessionStore):
         return found
 
     def _update_session(self, key: SessionKey, changes: dict[str, Any]) -> SessionInfo:
-        with self._locked(key) as folder:
-            info = self._live(folder, key).model_copy(update=changes)
+        with self._files.locked(key) as folder:
+            info = self._files.live(folder, key).model_copy(update=changes)
             if "expires_at" in changes:
-                self._index.put(info)
-            write_atomic(folder / SESSION, session_doc.dump(info), self.fsync)
-            return self._full(folder, info, key)
+                self._files.index.put(info)
+            self._files.write_info(folder, info)
+            return self._files.full(folder, info, key)
 
     def _delete_session(self, key: SessionKey) -> bool:
         return self._delete(key, expired_only=False)
 
     def _delete(self, key: SessionKey, *, expired_only: bool) -> bool:
         try:
-            with self._locked(key) as folder:
+            with self._files.locked(key) as folder:
                 if expired_only:
-                    info = self._read_info(folder, key)
+                    info = self._files.read_info(folder, key)
                     if info is None or not info.is_expired():
                         return False
                 existed = (folder / SESSION).exists()
-                self._remove(folder)
+                self._files.remove(folder)
         except SessionNotFoundError:
             return False
-        self._index.drop(key)
+        self._files.index.drop(key)
         return existed
 
     # --- messages ---------------------------------------------------------------------
 
     def _append_messages(self, key: SessionKey, messages: list[Message]) -> list[Message]:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            with self._log(folder, key, write=True) as view:
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            with self._files.log(folder, key, write=True) as view:
                 first = view.next_index
                 view.append(log.encode(messages, first, utcnow().isoformat()), self.fsync)
         for offset, message in enumerate(messages):
@@ -293,28 +165,28 @@ class FileStore(SessionStore):
         limit: int | None,
         from_end: bool,
     ) -> list[Message]:
-        folder = self._dir(key)
-        self._check(folder, key)
-        with self._log(folder, key) as view:
+        folder = self._files.folder(key)
+        self._files.check(folder, key)
+        with self._files.log(folder, key) as view:
             return view.read(after, before, limit, from_end)
 
     def _count_messages(self, key: SessionKey) -> int:
-        folder = self._dir(key)
-        self._check(folder, key)
-        with self._log(folder, key) as view:
+        folder = self._files.folder(key)
+        self._files.check(folder, key)
+        with self._files.log(folder, key) as view:
             return view.count
 
     def _clear_messages(self, key: SessionKey) -> int:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            with self._log(folder, key) as view:
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            with self._files.log(folder, key) as view:
                 log.write_log(folder / MESSAGES, view.next_index, 0, b"", self.fsync)
                 return view.count
 
     def _trim_messages(self, key: SessionKey, keep_last: int) -> int:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            with self._log(folder, key) as view:
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            with self._files.log(folder, key) as view:
                 drop = view.count - keep_last
                 if drop <= 0:
                     return 0
@@ -325,97 +197,100 @@ class FileStore(SessionStore):
     # --- state ------------------------------------------------------------------------
 
     def _load_state(self, key: SessionKey) -> dict[str, Any]:
-        folder = self._dir(key)
-        self._check(folder, key)
-        return self._read_state(folder)
+        folder = self._files.folder(key)
+        self._files.check(folder, key)
+        return self._files.read_state(folder)
 
     def _save_state(self, key: SessionKey, state: dict[str, Any]) -> None:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            self._write_state(folder, state)
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            self._files.write_state(folder, state)
 
     def _set_state_value(self, key: SessionKey, name: str, value: Any) -> None:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            state = self._read_state(folder)
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            state = self._files.read_state(folder)
             state[name] = value
-            self._write_state(folder, state)
+            self._files.write_state(folder, state)
 
     def _increment_state(self, key: SessionKey, name: str, amount: int | float) -> int | float:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            state = self._read_state(folder)
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            state = self._files.read_state(folder)
             current = state.get(name, 0)
             if isinstance(current, bool) or not isinstance(current, (int, float)):
                 raise InvalidInputError(f"state[{name!r}] is not a number: {current!r}")
             state[name] = current + amount
-            self._write_state(folder, state)
+            self._files.write_state(folder, state)
             return state[name]
 
     # --- records ----------------------------------------------------------------------
 
     def _put_record(self, key: SessionKey, kind: str, record_id: str, data: dict[str, Any]) -> None:
-        with self._locked(key) as folder:
-            self._check(folder, key)
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
             records.put(folder / RECORDS, kind, record_id, data, self.fsync)
 
     def _get_record(self, key: SessionKey, kind: str, record_id: str) -> dict[str, Any] | None:
-        folder = self._dir(key)
-        self._check(folder, key)
+        folder = self._files.folder(key)
+        self._files.check(folder, key)
         return records.load(folder / RECORDS).get((kind, record_id))
 
     def _list_records(self, key: SessionKey, kind: str) -> list[dict[str, Any]]:
-        folder = self._dir(key)
-        self._check(folder, key)
+        folder = self._files.folder(key)
+        self._files.check(folder, key)
         return [data for (k, _), data in records.load(folder / RECORDS).items() if k == kind]
 
     def _delete_records(self, key: SessionKey, kind: str, record_ids: list[str]) -> None:
-        with self._locked(key) as folder:
-            self._check(folder, key)
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
             records.delete(folder / RECORDS, kind, record_ids, self.fsync)
 
     # --- hierarchy and lifecycle ------------------------------------------------------
 
     def _rewind(self, key: SessionKey, position: int, state: dict[str, Any] | None) -> None:
-        with self._locked(key) as folder:
-            self._check(folder, key)
-            with self._log(folder, key) as view:
+        with self._files.locked(key) as folder:
+            self._files.check(folder, key)
+            with self._files.log(folder, key) as view:
                 cut = view.seek(position)
                 count = view.count - view.suffix_count(cut)
                 body = view.copy_prefix(cut)
                 log.write_log(folder / MESSAGES, position, count, body, self.fsync)
             if state is not None:
-                self._write_state(folder, state)
+                self._files.write_state(folder, state)
 
     def _fork(self, source: SessionKey, info: SessionInfo, state: dict[str, Any]) -> SessionInfo:
-        parent = self._dir(source)
-        self._check(parent, source)
+        parent = self._files.folder(source)
+        self._files.check(parent, source)
         key = SessionKey(info.user_id, info.session_id)
-        with self._log(parent, source) as view, self._locked(key, create=True) as folder:
-            old = self._read_info(folder, key)
+        with (
+            self._files.log(parent, source) as view,
+            self._files.locked(key, create=True) as folder,
+        ):
+            old = self._files.read_info(folder, key)
             if old is not None and not old.is_expired():
                 raise SessionExistsError(f"session {key.session_id!r} already exists")
             cut = view.seek(info.fork_index or 0)
             count = view.count - view.suffix_count(cut)
             body = view.copy_prefix(cut)
-            self._write_session(folder, info, body, count, state, None)
-            return self._full(folder, info.model_copy(deep=True), key)
+            self._files.write_session(folder, info, body, count, state, None)
+            return self._files.full(folder, info.model_copy(deep=True), key)
 
     def _import_session(self, data: SessionExport, replace: bool) -> SessionInfo:
         info = data.info.model_copy(deep=True)
         key = SessionKey(info.user_id, info.session_id)
         recs = {(kind, _record_id(kind, r)): r for kind, rows in data.records.items() for r in rows}
         body = log.encode(data.messages, 0, None)
-        with self._locked(key, create=True) as folder:
-            old = self._read_info(folder, key)
+        with self._files.locked(key, create=True) as folder:
+            old = self._files.read_info(folder, key)
             if old is not None and not old.is_expired() and not replace:
                 raise SessionExistsError(f"session {key.session_id!r} already exists")
-            self._write_session(folder, info, body, len(data.messages), data.state, recs)
-            return self._full(folder, info, key)
+            self._files.write_session(folder, info, body, len(data.messages), data.state, recs)
+            return self._files.full(folder, info, key)
 
     def _purge_expired(self) -> int:
         now, purged = utcnow(), 0
-        for key, (_, expires) in self._index.entries().items():
+        for key, (_, expires) in self._files.index.entries().items():
             if expires is None or expires > now:
                 continue
             try:
