@@ -25,7 +25,13 @@ from tether.errors import (
 from tether.models import Message, SessionExport, SessionInfo, utcnow
 from tether.stores._prepare import SessionKey
 from tether_redis import codec, lua
-from tether_redis.keys import Namespace, all_member, key_of_member, user_member
+from tether_redis.keys import (
+    SESSION_PARTS,
+    Namespace,
+    all_member,
+    key_of_member,
+    user_member,
+)
 from tether_redis.protocol import Batch, Command, Eval, Operation
 
 SCHEMA_VERSION = 1
@@ -63,10 +69,16 @@ def _new_session_args(key: SessionKey, info: SessionInfo) -> list[Any]:
 
 
 def _session_call(
-    ns: Namespace, key: SessionKey, script: lua.Script, args: list[Any], extra: list[str] = ()
+    ns: Namespace,
+    key: SessionKey,
+    script: lua.Script,
+    args: list[Any],
+    extra: list[str] = (),
+    parts: int = len(SESSION_PARTS),
 ) -> Operation:
-    """Run a script on a live session; raise if the session is absent or expired."""
-    reply = yield Eval(script, [*ns.session(key), *extra], args)
+    """Run a script on a live session; raise if the session is absent or expired. Scripts
+    that only touch the meta hash and the message list get just those two keys."""
+    reply = yield Eval(script, [*ns.session(key)[:parts], *extra], args)
     if reply[0] == MISSING:
         yield from _missing(ns, key)
     return reply
@@ -218,8 +230,8 @@ def delete_session(ns: Namespace, key: SessionKey) -> Operation:
 
 
 def append_messages(ns: Namespace, key: SessionKey, messages: list[Message]) -> Operation:
-    bodies = [dump_message(m) for m in messages]
-    reply = yield from _session_call(ns, key, lua.APPEND, [codec.timestamp(utcnow()), *bodies])
+    args = [codec.timestamp(utcnow()), *(dump_message(m) for m in messages)]
+    reply = yield from _session_call(ns, key, lua.APPEND, args, parts=2)
     first = int(reply[1])
     for offset, message in enumerate(messages):
         message.index = first + offset
@@ -236,20 +248,20 @@ def read_messages(
     from_end: bool,
 ) -> Operation:
     args = [_optional(after), _optional(before), _optional(limit), _flag(from_end)]
-    reply = yield from _session_call(ns, key, lua.READ, args)
+    reply = yield from _session_call(ns, key, lua.READ, args, parts=2)
     return codec.load_elements(reply[1])
 
 
 def count_messages(ns: Namespace, key: SessionKey) -> Operation:
-    return int((yield from _session_call(ns, key, lua.COUNT, []))[1])
+    return int((yield from _session_call(ns, key, lua.COUNT, [], parts=2))[1])
 
 
 def clear_messages(ns: Namespace, key: SessionKey) -> Operation:
-    return int((yield from _session_call(ns, key, lua.CLEAR, []))[1])
+    return int((yield from _session_call(ns, key, lua.CLEAR, [], parts=2))[1])
 
 
 def trim_messages(ns: Namespace, key: SessionKey, keep_last: int) -> Operation:
-    return int((yield from _session_call(ns, key, lua.TRIM, [keep_last]))[1])
+    return int((yield from _session_call(ns, key, lua.TRIM, [keep_last], parts=2))[1])
 
 
 # --- state --------------------------------------------------------------------------------
