@@ -143,3 +143,19 @@ def test_damaged_header_is_reported(store, folder):
     path.write_bytes(b"{}\n" + path.read_bytes().split(b"\n", 1)[1])
     with pytest.raises(CorruptDataError, match="header"):
         store.count_messages("s")
+
+
+def test_records_torn_tail_is_recovered_and_bad_middle_reported(store, folder):
+    first = store.create_snapshot("s", label="one")
+    path = folder / "records.jsonl"
+    with open(path, "ab") as f:
+        f.write(b'{"kind":"snapshot","id":"x","da')
+    assert [s.label for s in store.list_snapshots("s")] == ["one"]
+    store.create_snapshot("s", label="two")
+    assert [s.label for s in store.list_snapshots("s")] == ["one", "two"]
+    assert all(json.loads(line) for line in path.read_text().splitlines())
+    path.write_bytes(b"garbage\n" + path.read_bytes())
+    before = snapshot(folder)
+    with pytest.raises(CorruptDataError, match=r"records\.jsonl: line 1"):
+        store.get_snapshot("s", first.snapshot_id)
+    assert snapshot(folder) == before

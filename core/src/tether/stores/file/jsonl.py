@@ -24,17 +24,18 @@ def read(path: Path) -> list[Any]:
         data = path.read_bytes()
     except FileNotFoundError:
         return []
-    rows = data.split(b"\n")[:-1]  # what follows the last newline is torn (or empty)
+    # what follows the last newline is torn (or empty); blank lines (hand edits) are skipped
+    rows = [(n, row) for n, row in enumerate(data.split(b"\n")[:-1], 1) if row.strip()]
     try:  # one parse for the whole file; line by line only to find a torn or bad line
-        return json.loads(b"[" + b",".join(rows) + b"]")
+        return json.loads(b"[" + b",".join(row for _, row in rows) + b"]")
     except ValueError:
         pass
     out = []
-    for number, line in enumerate(rows, 1):
+    for position, (number, line) in enumerate(rows, 1):
         try:
             out.append(json.loads(line))
         except ValueError as exc:
-            if number == len(rows):
+            if position == len(rows):
                 break
             raise CorruptDataError(
                 f"{path}: line {number} is not valid JSON ({exc}); the file was left untouched"
