@@ -53,6 +53,7 @@ class PrivateServer:
         self.folder, self.binary, self.port = folder, binary, free_port()
         self.process: subprocess.Popen | None = None
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.socket = folder / "redis.sock"
 
     def _answers(self) -> bool:
         try:
@@ -66,6 +67,7 @@ class PrivateServer:
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
         command += ["--dir", str(self.folder), "--appendonly", "yes", "--appendfsync", "always"]
         command += ["--save", "", "--daemonize", "no", "--logfile", str(self.folder / "log")]
+        command += ["--unixsocket", str(self.socket), "--unixsocketperm", "700"]
         self.process = subprocess.Popen(command)
         wait_until(self._answers, f"redis-server on port {self.port}")
 

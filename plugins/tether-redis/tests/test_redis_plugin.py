@@ -138,3 +138,12 @@ def test_keys_stay_under_the_prefix(redis_url, redis_prefix, raw_redis):
         f"{redis_prefix}user:{{u%7D%7B}}:sessions",
         *(f"{session}:{part}" for part in parts),
     }
+
+
+def test_unix_socket_url(private_server):
+    url = f"unix://{private_server.socket}?db=0&prefix=sock:"
+    with tether.open_store(url) as store:
+        store.create_session("s1")
+        store.append_message("s1", {"role": "user", "content": "over a socket"})
+    with tether.open_store(private_server.url, prefix="sock:") as over_tcp:
+        assert [m.content for m in over_tcp.get_messages("s1")] == ["over a socket"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from tether.errors import InvalidInputError
 from tether.stores.url import mask_url, query_options, scheme_of
@@ -58,8 +58,8 @@ def parse(url: str, options: dict[str, Any]) -> RedisConfig:
         raise InvalidInputError(f"option {name!r} cannot be set for the Redis store: {FIXED[name]}")
     for name in client_options.keys() & query.keys():
         del query[name]  # redis-py lets the query string win; here keyword arguments do
-    parts = urlsplit(url)
-    redis_url = urlunsplit(parts._replace(query=urlencode(query)))
+    base = url.split("#", 1)[0].split("?", 1)[0]  # not urlunsplit: it drops unix:// slashes
+    redis_url = f"{base}?{urlencode(query)}" if query else base
     return RedisConfig(
         url=url,
         redis_url=redis_url,
