@@ -14,6 +14,7 @@ from tether.models import SessionInfo, utcnow
 from tether.stores._prepare import SessionKey, require
 from tether.stores.file import lock, log, records, session_doc
 from tether.stores.file.fsio import (
+    fsync_dir,
     parse_json,
     read_json,
     remove_files,
@@ -121,6 +122,9 @@ class SessionFiles:
         else:
             (folder / RECORDS).unlink(missing_ok=True)
         self.write_info(folder, info)
+        if self.fsync:  # make the new folders' names durable too
+            fsync_dir(folder.parent)
+            fsync_dir(self.root)
 
     def write_info(self, folder: Path, info: SessionInfo) -> None:
         """Replace ``session.json`` with ``info``."""

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 
 from tether.errors import CorruptDataError
 from tether.stores.file import lines
-from tether.stores.file.fsio import to_json_bytes, write_atomic
+from tether.stores.file.fsio import fsync_dir, to_json_bytes, write_atomic
 
 COMPACT_FROM = 65536
 
@@ -55,6 +55,8 @@ def append(path: Path, rows: list[Any], fsync: bool) -> tuple[int, int]:
         f.flush()
         if fsync:
             os.fsync(f.fileno())
+    if fsync and good == 0:
+        fsync_dir(path.parent)  # the file may be new
     return good, good + len(data)
 
 
