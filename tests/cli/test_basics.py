@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.cli.conftest import cli_env
+from tests.cli.helpers import cli_env
 
 SESSION_COMMANDS = [
     "list", "start", "resume", "show", "delete", "fork", "snapshot", "revert",

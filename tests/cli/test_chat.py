@@ -4,7 +4,7 @@ the first one had."""
 
 from __future__ import annotations
 
-from tests.cli.conftest import cli_env, tether_command
+from tests.cli.helpers import cli_env, tether_command
 from tests.cli.pty_session import PtySession
 from tether_testing.fake_llm import fake_llm  # noqa: F401  (pytest fixture)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from tests.cli.conftest import cli_env
+from tests.cli.helpers import cli_env
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 FENCE = re.compile(r"^```(console|python)\n(.*?)^```$", re.M | re.S)

@@ -1,18 +1,20 @@
-"""``tether session migrate`` through each installed server backend and back: file ->
-backend (twice: re-running is safe) -> sqlite, and nothing lost or doubled on the way.
+"""``tether session migrate`` through each backend and back: file -> backend (twice:
+re-running is safe) -> sqlite, and nothing lost or doubled on the way.
 
-Runs for the plugins that are installed (the ``all`` nox session installs every one); each
-gets a namespace of its own on the test server, removed afterwards."""
+Runs for sqlite and for each server plugin that is installed (the ``all`` nox session
+installs every one); each gets a namespace of its own, removed afterwards."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.cli.conftest import seed
+from tests.cli.helpers import seed
 from tether.stores.registry import store_backends
 
 POSTGRES = os.environ.get("TETHER_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test")
@@ -49,7 +51,12 @@ def _redis() -> tuple[str, Callable[[], None]]:
     return f"{REDIS}?prefix={prefix}", drop
 
 
-NAMESPACES = {"postgres": _postgres, "redis": _redis}
+def _sqlite() -> tuple[str, Callable[[], None]]:
+    folder = tempfile.mkdtemp(prefix="tether-cli-")
+    return f"sqlite:///{folder}/middle.db", lambda: shutil.rmtree(folder)
+
+
+NAMESPACES = {"sqlite": _sqlite, "postgres": _postgres, "redis": _redis}
 INSTALLED = sorted(name for name in NAMESPACES if name in store_backends())
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.cli.conftest import cli_env
+from tests.cli.helpers import cli_env
 from tests.test_plugins import install_fake_distribution
 
 PLUGIN = '''

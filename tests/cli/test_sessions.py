@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.conftest import seed
+from tests.cli.helpers import seed
 
 
 @pytest.fixture

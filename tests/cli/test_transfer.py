@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.cli.conftest import seed
+from tests.cli.helpers import seed
 
 
 def _everything(store, user_id: str = "default_user") -> dict[str, dict]:
@@ -154,3 +154,24 @@ def test_migrate_refuses_same_store(tether):
     result = tether("session", "migrate", "--from", "sqlite:///a.db", "--to", "sqlite:///a.db")
     assert result.code == 2
     assert "same store" in result.err
+
+
+def test_migrate_goes_on_past_a_broken_session(tether, isolated_home, sqlite_url):
+    seed()
+    messages = isolated_home / "sessions" / "bob" / "demo" / "messages.jsonl"
+    lines = messages.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[-1] = lines[-1].replace('"role":"user"', '"role":"robot"')  # same length, invalid
+    assert '"role":"robot"' in lines[-1]
+    messages.write_text("".join(lines), encoding="utf-8")
+    result = tether("session", "migrate", "--to", sqlite_url)
+    assert result.code == 1, result
+    assert result.out.startswith("Migrated 2 sessions (6 messages, 1 snapshot, 1 run)")
+    assert result.out.rstrip().endswith("; 1 failed.")
+    assert "error: demo (user bob): " in result.err and "Traceback" not in result.err
+    from tether import open_store
+
+    with open_store(sqlite_url) as target:
+        assert target.count_messages("demo") == 4
+        assert not target.session_exists("demo", user_id="bob")
+    debug = tether("--debug", "session", "migrate", "--to", sqlite_url)
+    assert debug.code == 1 and "Traceback" in debug.err

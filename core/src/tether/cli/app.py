@@ -35,9 +35,16 @@ class TetherGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
-            if ctx.params.get("debug") or _env_debug():
+            if debug_enabled(ctx):
                 raise
             raise CLIError(describe_error(exc)) from exc
+
+
+def debug_enabled(ctx: click.Context | None = None) -> bool:
+    """True under ``tether --debug`` or ``TETHER_DEBUG=1``: show tracebacks."""
+    ctx = ctx or click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and root.params.get("debug")) or _env_debug()
 
 
 def describe_error(exc: BaseException) -> str:

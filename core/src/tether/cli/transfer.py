@@ -148,7 +148,7 @@ def migrate(source_url: str | None, target_url: str, user_id: str | None, as_jso
 def _migrate_one(
     source: Any, target: Any, info: Any, totals: dict[str, int], failed: list[dict[str, str]]
 ) -> None:
-    from tether.cli.app import describe_error
+    from tether.cli.app import debug_enabled, describe_error
     from tether.errors import SessionNotFoundError
 
     try:
@@ -157,6 +157,8 @@ def _migrate_one(
     except SessionNotFoundError:
         return  # deleted or expired since it was listed: nothing to copy
     except Exception as exc:
+        if debug_enabled():
+            raise
         failed.append(
             {"session_id": info.session_id, "user_id": info.user_id, "error": describe_error(exc)}
         )
