@@ -47,11 +47,11 @@ class AsyncMongoStore(AsyncSessionStore):
             try:
                 return await self._drive(operation())
             except protocol.Retry:
-                continue
+                pass
             except (PyMongoError, BSONError) as exc:
-                if protocol.should_restart(exc, attempt):
-                    continue
-                raise protocol.translate(exc, self._config.where) from None
+                if not protocol.should_restart(exc, attempt):
+                    raise protocol.translate(exc, self._config.where) from None
+            await asyncio.sleep(protocol.backoff(attempt))
         raise protocol.contention(self._config.where)
 
     async def _drive(self, steps: Any) -> Any:

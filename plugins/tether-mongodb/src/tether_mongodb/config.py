@@ -71,7 +71,7 @@ def _database(from_path: str, from_query: str | None, from_kwarg: Any, where: st
     if not isinstance(name, str) or len(name.encode()) > 63 or set(name) & _FORBIDDEN_DB_CHARS:
         raise ConfigurationError(
             f"{name!r} is not a valid MongoDB database name (at most 63 bytes, none of "
-            f"/\\. \"$*<>:|? ) in {where!r}"
+            f'/\\. "$*<>:|? ) in {where!r}'
         )
     return name
 

@@ -1,12 +1,12 @@
 """The document layout: what a session, a message and a record look like in MongoDB.
 
-``sessions`` holds one document per session, keyed by ``(u, s)`` (user id, session id). Its
-``sid`` is an ObjectId naming this *incarnation* of the session: messages and records point at
-``sid``, so a deleted, expired or replaced session's leftovers can never show up in a new
-session with the same ids. A session's visible messages are those with
-``low <= i < next_index``; ``count`` counts them and ``epoch`` changes whenever messages are
-hidden (clear, trim, rewind), which lets those operations update the document with a
-compare-and-set.
+``sessions`` holds one document per session whose ``_id`` is ``{u, s}`` (user id, session
+id): the primary key makes the pair unique and every lookup a point lookup. Its ``sid`` is
+an ObjectId naming this *incarnation* of the session: messages and records point at ``sid``,
+so a deleted, expired or replaced session's leftovers can never show up in a new session with
+the same ids. A session's visible messages are those with ``low <= i < next_index``;
+``count`` counts them and ``epoch`` changes whenever messages are hidden (clear, trim,
+rewind), which lets those operations update the document with a compare-and-set.
 
 Timestamps are stored as exact integer microseconds since the epoch (BSON dates only keep
 milliseconds); ``expires_at`` is also stored as a BSON date for the server's TTL index.
@@ -71,19 +71,27 @@ def expiry_fields(expires_at: datetime | None) -> tuple[dict[str, Any], dict[str
 # --- filters ------------------------------------------------------------------------------
 
 
-def key_filter(key: SessionKey) -> dict[str, Any]:
-    """The session's document, expired or not. Ids are values, never operators."""
+def session_id_of(key: SessionKey) -> dict[str, str]:
+    """The ``_id`` of a session document: the key itself, so the primary key enforces
+    uniqueness and every lookup is a point lookup. Ids are values, never operators."""
     return {"u": key.user_id, "s": key.session_id}
+
+
+def key_filter(key: SessionKey) -> dict[str, Any]:
+    """The session's document, expired or not."""
+    return {"_id": session_id_of(key)}
 
 
 def live(key: SessionKey) -> dict[str, Any]:
     """The session's document if it has not expired."""
-    return {"u": key.user_id, "s": key.session_id, "expires_us": {"$gt": now_us()}}
+    return {"_id": session_id_of(key), "expires_us": {"$gt": now_us()}}
 
 
 def incarnation(doc: dict[str, Any], **more: Any) -> dict[str, Any]:
-    """This incarnation of the session (not a replacement created since), plus ``more``."""
-    return {"u": doc["u"], "s": doc["s"], "sid": doc["sid"], **more}
+    """This incarnation of the session document (not a replacement created since: a
+    replacement keeps ``_id`` but gets a new ``sid``), plus ``more``. ``_id`` comes first
+    so servers that plan on the first indexed clause do a primary-key lookup."""
+    return {"_id": doc["_id"], "sid": doc["sid"], **more}
 
 
 def index_range(sid: Any, lo: int, hi: int) -> dict[str, Any]:
@@ -99,6 +107,7 @@ def session_doc(
 ) -> dict[str, Any]:
     expiry, _ = expiry_fields(info.expires_at)
     return {
+        "_id": session_id_of(SessionKey(info.user_id, info.session_id)),
         "u": info.user_id,
         "s": info.session_id,
         "sid": sid,
@@ -202,16 +211,13 @@ def message_body(message: Message) -> str:
     body = dump_message(message)
     if len(body) * 4 > MAX_BODY_BYTES and len(body.encode()) > MAX_BODY_BYTES:
         raise InvalidInputError(
-            f"a message of {len(body.encode())} bytes does not fit MongoDB's 16 MB "
-            "document limit"
+            f"a message of {len(body.encode())} bytes does not fit MongoDB's 16 MB document limit"
         )
     return body
 
 
-def message_doc(sid: Any, index: int, body: str, epoch: int) -> dict[str, Any]:
-    """``g`` is the session's epoch when the message was written: clearing and trimming
-    delete only older generations, so a message appended meanwhile is never caught."""
-    return {"sid": sid, "i": index, "g": epoch, "body": body}
+def message_doc(sid: Any, index: int, body: str) -> dict[str, Any]:
+    return {"sid": sid, "i": index, "body": body}
 
 
 def record_doc(sid: Any, kind: str, record_id: str, data: dict[str, Any], seq: int) -> dict:

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
+
 from tether.codec import dump_message, dumps, load_message
 from tether.errors import (
     InvalidInputError,
@@ -31,6 +32,7 @@ from tether.errors import (
 )
 from tether.models import Message, SessionExport, SessionInfo
 from tether.stores._prepare import RUN, SNAPSHOT, SessionKey
+from tether.stores.async_base import PRIMITIVES as PRIMITIVE_NAMES
 from tether_mongodb import documents as d
 from tether_mongodb.documents import MESSAGES, META, NO_STATE, RECORDS, SESSIONS
 from tether_mongodb.protocol import (
@@ -56,11 +58,11 @@ ORPHAN_GRACE_S = 600
 to a fork or import still being written."""
 RECORD_ID_FIELD = {SNAPSHOT: "snapshot_id", RUN: "run_id"}
 SESSION_INDEXES = [
-    {"key": {"u": 1, "s": 1}, "name": "session_key", "unique": True},
     {"key": {"created_us": -1, "u": -1, "s": -1}, "name": "newest_first"},
     {"key": {"u": 1, "created_us": -1, "s": -1}, "name": "user_newest_first"},
-    {"key": {"expires_us": 1}, "name": "expiry"},
 ]
+"""Besides ``_id`` (the session key) and the TTL index. Every index of ``sessions`` is
+rewritten by some servers on each append, so there are only the ones listing needs."""
 OTHER_INDEXES = {
     MESSAGES: [{"key": {"sid": 1, "i": 1}, "name": "position", "unique": True}],
     RECORDS: [{"key": {"sid": 1, "kind": 1, "rid": 1}, "name": "record_key", "unique": True}],
@@ -134,7 +136,7 @@ def _live_doc(key: SessionKey, projection: dict[str, Any]) -> Op:
     return doc
 
 
-_BOUNDS = {"u": 1, "s": 1, "sid": 1, "low": 1, "next_index": 1, "count": 1, "epoch": 1}
+_BOUNDS = {"sid": 1, "low": 1, "next_index": 1, "count": 1, "epoch": 1}
 
 
 def _install(doc: dict[str, Any], replace: bool) -> Op:
@@ -148,8 +150,7 @@ def _install(doc: dict[str, Any], replace: bool) -> Op:
         except Exception as exc:
             if not is_duplicate(exc):
                 raise
-            doc.pop("_id", None)
-        old = yield _find_one(SESSIONS, {"u": doc["u"], "s": doc["s"]})
+        old = yield _find_one(SESSIONS, {"_id": doc["_id"]})
         if old is None:
             continue
         if old["expires_us"] > d.now_us() and not replace:
@@ -205,7 +206,7 @@ def _copy_messages(source: Any, lo: int, hi: int, target: Any) -> Op:
             sort=[("i", 1)],
         )
         if docs:
-            copies = [d.message_doc(target, doc["i"], doc["body"], 0) for doc in docs]
+            copies = [d.message_doc(target, doc["i"], doc["body"]) for doc in docs]
             yield Call(MESSAGES, "insert_many", (copies,))
             copied += len(copies)
     return copied
@@ -234,9 +235,7 @@ def get_session(key: SessionKey) -> Op:
     return None if doc is None else d.info_of(doc)
 
 
-def list_sessions(
-    user_id: str | None, limit: int, after: tuple[datetime, str, str] | None
-) -> Op:
+def list_sessions(user_id: str | None, limit: int, after: tuple[datetime, str, str] | None) -> Op:
     query: dict[str, Any] = {"expires_us": {"$gt": d.now_us()}}
     if user_id is not None:
         query["u"] = user_id
@@ -265,7 +264,7 @@ def update_session(key: SessionKey, changes: dict[str, Any]) -> Op:
 
 
 def delete_session(key: SessionKey) -> Op:
-    doc = yield _find_one(SESSIONS, d.key_filter(key), {"u": 1, "s": 1, "sid": 1})
+    doc = yield _find_one(SESSIONS, d.key_filter(key), {"sid": 1})
     if doc is None:
         return False
     done = yield Call(SESSIONS, "delete_one", (d.incarnation(doc),))
@@ -286,12 +285,12 @@ def append_messages(key: SessionKey, messages: list[Message]) -> Op:
         SESSIONS,
         "find_one_and_update",
         (d.live(key), {"$inc": {"next_index": n, "count": n}, "$set": {"updated_us": d.now_us()}}),
-        {"projection": {"sid": 1, "next_index": 1, "epoch": 1}, "return_document": AFTER},
+        {"projection": {"sid": 1, "next_index": 1}, "return_document": AFTER},
     )
     if doc is None:
         yield from _missing(key)
     first = doc["next_index"] - n
-    docs = [d.message_doc(doc["sid"], first + j, b, doc["epoch"]) for j, b in enumerate(bodies)]
+    docs = [d.message_doc(doc["sid"], first + j, body) for j, body in enumerate(bodies)]
     yield from _insert_owned(docs)
     yield COMMIT
     for j, message in enumerate(messages):
@@ -361,7 +360,12 @@ def trim_messages(key: SessionKey, keep_last: int) -> Op:
 
 def _hide_below(doc: dict[str, Any], boundary: int, hidden: int) -> Op:
     """Hide messages below ``boundary`` (``hidden`` of them are visible now), then delete
-    them. The compare-and-set on ``epoch`` fails if a clear, trim or rewind came first."""
+    them. The compare-and-set on ``epoch`` fails if a clear, trim or rewind came first; the
+    documents to delete are listed before it, so a message appended later (even at an index
+    below ``boundary``, after a rewind) is never caught."""
+    doomed = yield _find(
+        MESSAGES, d.index_range(doc["sid"], doc["low"], boundary), projection={"_id": 1}
+    )
     done = yield Call(
         SESSIONS,
         "update_one",
@@ -372,9 +376,14 @@ def _hide_below(doc: dict[str, Any], boundary: int, hidden: int) -> Op:
     )
     if not done.matched_count:
         raise Retry
-    older = {"sid": doc["sid"], "i": {"$lt": boundary}, "g": {"$lte": doc["epoch"]}}
-    yield _delete_many(MESSAGES, older)
+    yield from _delete_ids(doomed)
     return hidden
+
+
+def _delete_ids(docs: list[dict[str, Any]]) -> Op:
+    for start in range(0, len(docs), BATCH):
+        ids = [doc["_id"] for doc in docs[start : start + BATCH]]
+        yield _delete_many(MESSAGES, {"_id": {"$in": ids}})
 
 
 # --- state --------------------------------------------------------------------------------
@@ -435,9 +444,7 @@ def get_record(key: SessionKey, kind: str, record_id: str) -> Op:
 
 def list_records(key: SessionKey, kind: str) -> Op:
     doc = yield from _live_doc(key, {"sid": 1})
-    records = yield _find(
-        RECORDS, {"sid": doc["sid"], "kind": kind}, sort=[("seq", 1), ("rid", 1)]
-    )
+    records = yield _find(RECORDS, {"sid": doc["sid"], "kind": kind}, sort=[("seq", 1), ("rid", 1)])
     return [json.loads(r["data"]) for r in records]
 
 
@@ -470,8 +477,7 @@ def rewind(key: SessionKey, position: int, state: dict[str, Any] | None) -> Op:
     )
     if not done.matched_count:
         raise Retry
-    if doomed:
-        yield _delete_many(MESSAGES, {"_id": {"$in": [m["_id"] for m in doomed]}})
+    yield from _delete_ids(doomed)
     yield COMMIT
 
 
@@ -490,7 +496,7 @@ def fork(source: SessionKey, info: SessionInfo, state: dict[str, Any]) -> Op:
 
 def import_session(data: SessionExport, replace: bool) -> Op:
     sid = ObjectId()
-    messages = [d.message_doc(sid, m.index, dump_message(m), 0) for m in data.messages]
+    messages = [d.message_doc(sid, m.index, dump_message(m)) for m in data.messages]
     yield from _insert_batches(messages, MESSAGES)
     base = d.now_us()
     records = [
@@ -519,13 +525,11 @@ def purge_expired() -> Op:
     """Delete expired sessions with their data, then sweep the data of sessions the
     server's TTL monitor reaped; each counts as one purged session."""
     now = d.now_us()
-    expired = yield _find(SESSIONS, {"expires_us": {"$lte": now}}, projection={"sid": 1})
-    purged = 0
+    gone = {"expires_at": {"$lte": d.from_us(now)}}
+    expired = yield _find(SESSIONS, gone, projection={"sid": 1})
+    purged = (yield _delete_many(SESSIONS, gone)).deleted_count
     for start in range(0, len(expired), BATCH):
-        sids = [doc["sid"] for doc in expired[start : start + BATCH]]
-        done = yield _delete_many(SESSIONS, {"expires_us": {"$lte": now}, "sid": {"$in": sids}})
-        purged += done.deleted_count
-        yield from _drop_data(sids)
+        yield from _drop_data([doc["sid"] for doc in expired[start : start + BATCH]])
     live = set((yield Call(SESSIONS, "distinct", ("sid",), resend=True)))
     orphans: set[Any] = set()
     for collection in (MESSAGES, RECORDS):
@@ -537,28 +541,6 @@ def purge_expired() -> Op:
     return purged + len(orphans)
 
 
-PRIMITIVES = {
-    "_create_session": create_session,
-    "_get_session": get_session,
-    "_list_sessions": list_sessions,
-    "_update_session": update_session,
-    "_delete_session": delete_session,
-    "_append_messages": append_messages,
-    "_read_messages": read_messages,
-    "_count_messages": count_messages,
-    "_clear_messages": clear_messages,
-    "_trim_messages": trim_messages,
-    "_load_state": load_state,
-    "_save_state": save_state,
-    "_set_state_value": set_state_value,
-    "_increment_state": increment_state,
-    "_put_record": put_record,
-    "_get_record": get_record,
-    "_list_records": list_records,
-    "_delete_records": delete_records,
-    "_rewind": rewind,
-    "_fork": fork,
-    "_import_session": import_session,
-    "_purge_expired": purge_expired,
-}
-"""Every primitive of the store contract, by its ``SessionStore`` method name."""
+PRIMITIVES = {name: globals()[name.lstrip("_")] for name in PRIMITIVE_NAMES}
+"""Every primitive of the store contract (by its ``SessionStore`` method name) -> the
+operation of the same name here."""

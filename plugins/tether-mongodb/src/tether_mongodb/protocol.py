@@ -9,6 +9,7 @@ can handle, say, a duplicate key. The sync and async stores run the same operati
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,12 @@ def should_restart(exc: BaseException, attempt: int) -> bool:
     if isinstance(exc, ServerSelectionTimeoutError):
         return False
     return not isinstance(exc, ConnectionFailure) or attempt == 0
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before restarting an operation for the ``attempt``-th time: random
+    (so competing writers spread out), doubling from 1 ms up to 50 ms."""
+    return random.uniform(0, min(0.05, 0.001 * 2**attempt))
 
 
 def should_resend(exc: BaseException, call: Call, in_transaction: bool) -> bool:

@@ -13,6 +13,7 @@ that still fails raises ``StoreUnavailableError``; nothing is dropped silently.
 from __future__ import annotations
 
 import abc
+import time
 from typing import Any
 
 from tether.errors import ConfigurationError
@@ -64,11 +65,11 @@ class MongoStore(SessionStore):
             try:
                 return self._drive(operation())
             except protocol.Retry:
-                continue
+                pass
             except (PyMongoError, BSONError) as exc:
-                if protocol.should_restart(exc, attempt):
-                    continue
-                raise protocol.translate(exc, self._config.where) from None
+                if not protocol.should_restart(exc, attempt):
+                    raise protocol.translate(exc, self._config.where) from None
+            time.sleep(protocol.backoff(attempt))
         raise protocol.contention(self._config.where)
 
     def _drive(self, steps: Any) -> Any:
