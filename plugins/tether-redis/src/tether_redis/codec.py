@@ -18,6 +18,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 INFO_FIELDS = tuple(name for name in SessionInfo.model_fields if name != "message_count")
 """SessionInfo fields kept in the meta hash (the message count is the list's length)."""
+_INFO_NAMES = [name.encode() for name in INFO_FIELDS]
 
 
 def micros(moment: datetime) -> int:
@@ -54,16 +55,18 @@ def change_pairs(changes: Mapping[str, Any]) -> list[str]:
     return info_pairs({name: to_jsonable_python(value) for name, value in changes.items()})
 
 
-def load_info(flat: list[bytes], message_count: int) -> SessionInfo:
-    """Rebuild a SessionInfo from a meta hash (HGETALL's flat field/value list)."""
+def load_info(values: list[bytes | None], message_count: int) -> SessionInfo:
+    """Rebuild a SessionInfo from the meta hash's values in :data:`INFO_FIELDS` order. They
+    are JSON texts, so they are joined into one object and parsed in one go."""
+    members = [
+        b'"%s":%s' % (name, value)
+        for name, value in zip(_INFO_NAMES, values, strict=True)
+        if value is not None
+    ]
+    members.append(b'"message_count":%d' % message_count)
     try:
-        data = {
-            flat[i].decode(): json.loads(flat[i + 1])
-            for i in range(0, len(flat), 2)
-            if not flat[i].startswith(b"_")
-        }
-        return SessionInfo.model_validate({**data, "message_count": message_count})
-    except (ValueError, ValidationError) as exc:
+        return SessionInfo.model_validate_json(b"{" + b",".join(members) + b"}")
+    except ValidationError as exc:
         raise CorruptDataError(f"stored session info is not valid: {exc}") from exc
 
 

@@ -9,6 +9,8 @@ Conventions shared by all scripts:
   session), ``exists``, ``nan`` (not a number) or ``range`` (number out of range).
 * A message is stored as ``<index>|<message JSON>``; the meta hash holds each SessionInfo
   field as JSON, plus ``_exp`` (expiry, ms since the epoch) and ``_rseq`` (record counter).
+  A session's info is returned as those fields' values (``codec.INFO_FIELDS`` order) and
+  the message count.
 * Every key a script writes gets the session's expiry (``PEXPIREAT``), so keys created
   after the TTL was set expire with the rest of the session.
 
@@ -22,7 +24,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-PRELUDE = r"""
+from tether_redis.codec import INFO_FIELDS
+
+PRELUDE = (
+    ("local INFO_FIELDS = {" + ", ".join(f"'{name}'" for name in INFO_FIELDS) + "}\n")
+    + r"""
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -97,11 +103,17 @@ local function index_session(user_idx, all_idx, expiring, member_u, member_a, sc
   end
 end
 
+-- The session's info fields (in codec.INFO_FIELDS order) and its message count.
+local function info(meta, msgs)
+  return redis.call('HMGET', meta, unpack(INFO_FIELDS)), redis.call('LLEN', msgs)
+end
+
 local function optional(value)
   if value == '' then return false end
   return value
 end
 """
+)
 
 
 @dataclass(frozen=True)
@@ -129,7 +141,7 @@ CREATE = _script(
     """
 if not vacant(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]) then
   if ARGV[1] == '1' then
-    return {'exists', redis.call('HGETALL', KEYS[1]), redis.call('LLEN', KEYS[2])}
+    return {'exists', info(KEYS[1], KEYS[2])}
   end
   return {'exists'}
 end
@@ -146,7 +158,7 @@ GET = _script(
     "get",
     """
 if not open_session(KEYS[1]) then return {'missing'} end
-return {'ok', redis.call('HGETALL', KEYS[1]), redis.call('LLEN', KEYS[2])}
+return {'ok', info(KEYS[1], KEYS[2])}
 """,
     readonly=True,
 )
@@ -160,7 +172,7 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 local mode = ARGV[2]
 if mode == 'set' then redis.call('HSET', KEYS[1], '_exp', ARGV[3]) end
 if mode == 'clear' then redis.call('HDEL', KEYS[1], '_exp') end
-local reply = {'ok', redis.call('HGETALL', KEYS[1]), redis.call('LLEN', KEYS[2])}
+local reply = {'ok', info(KEYS[1], KEYS[2])}
 if mode == 'set' then
   for i = 1, 5 do redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
   redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
