@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from mongo_server import SecantusProcess
+from pymongo import monitoring
 
 OPTIONS = "directConnection=true&serverSelectionTimeoutMS=5000"
 
@@ -39,3 +40,28 @@ def mongo_url(secantus: SecantusProcess, admin, database_name: str) -> Iterator[
     """The URL of a fresh database (a store namespace), dropped after the test."""
     yield f"mongodb://{secantus.address}/{database_name}?{OPTIONS}"
     admin.drop_database(database_name)
+
+
+class CommandLog(monitoring.CommandListener):
+    """A pymongo command listener recording what a store sends: pass it as
+    ``event_listeners=[log]`` to ``tether.open_store``."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, dict]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands.append((event.command_name, dict(event.command)))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def named(self, name: str) -> list[dict]:
+        return [command for command_name, command in self.commands if command_name == name]
+
+
+@pytest.fixture
+def command_log() -> CommandLog:
+    return CommandLog()

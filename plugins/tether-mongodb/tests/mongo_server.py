@@ -15,8 +15,13 @@ SCRIPT = """
 import signal, sys, threading
 from secantus import SecantusDBServer
 
-port, path, auth = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "auth"
-server = SecantusDBServer(port=port, storage_path=path, require_auth=auth)
+port, path, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+server = SecantusDBServer(
+    port=port,
+    storage_path=path,
+    require_auth=mode == "auth",
+    replica_set_name=None if mode == "standalone" else "secantus",
+)
 server.start()
 print(server.port, flush=True)
 stop = threading.Event()
@@ -28,11 +33,13 @@ server.stop()
 
 class SecantusProcess:
     """``start()`` a server, ``stop()`` it (gracefully), ``start()`` it again on the same port
-    and storage path. ``auth=True`` requires SCRAM authentication."""
+    and storage path. Modes: ``open`` (a single-node replica set, the default), ``auth``
+    (SCRAM authentication required) and ``standalone`` (no replica set, so no transactions).
+    """
 
-    def __init__(self, storage_path: Path, *, auth: bool = False) -> None:
+    def __init__(self, storage_path: Path, mode: str = "open") -> None:
         self.storage_path = storage_path
-        self.auth = auth
+        self.mode = mode
         self.port = 0
         self._process: subprocess.Popen[str] | None = None
 
@@ -41,7 +48,7 @@ class SecantusProcess:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> SecantusProcess:
-        args = [str(self.port), str(self.storage_path), "auth" if self.auth else "open"]
+        args = [str(self.port), str(self.storage_path), self.mode]
         self._process = subprocess.Popen(
             [sys.executable, "-c", SCRIPT, *args],
             stdout=subprocess.PIPE,
