@@ -11,7 +11,7 @@ import pytest
 from redis_helpers import SERVER_URL, free_port, kill_clients
 
 import tether
-from tether.errors import StoreAuthenticationError, StoreUnavailableError
+from tether.errors import StoreAuthenticationError, StoreError, StoreUnavailableError
 
 
 def msg(content: str) -> dict:
@@ -195,3 +195,23 @@ def test_a_user_denied_dangerous_commands_can_use_the_store(redis_prefix, raw_re
             assert s.purge_expired() == 0
     finally:
         raw_redis.acl_deluser(user)
+
+
+def test_out_of_memory_refuses_the_whole_write_and_reads_still_work(private_server):
+    store = tether.open_store(private_server.url)
+    store.create_session("s1")
+    admin = tether_redis_client(private_server.url)
+    used = int(admin.info("memory")["used_memory"])
+    admin.config_set("maxmemory", used + 2_000_000)  # policy: noeviction (the default)
+    big = "x" * 100_000
+    stored = 0
+    with pytest.raises(StoreError, match="out of memory"):
+        for _ in range(100):
+            store.append_message("s1", msg(big))
+            stored += 1
+    info = store.get_session("s1")  # a read-only script runs even when Redis is full
+    assert info.message_count == stored == info.next_index, "a refused append left traces"
+    admin.config_set("maxmemory", 0)
+    assert store.append_message("s1", msg("after")).index == stored
+    admin.close()
+    store.close()

@@ -9,6 +9,7 @@ both run exactly this code.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -73,7 +74,7 @@ def _session_call(
     key: SessionKey,
     script: lua.Script,
     args: list[Any],
-    extra: list[str] = (),
+    extra: Sequence[str] = (),
     parts: int = len(SESSION_PARTS),
 ) -> Operation:
     """Run a script on a live session; raise if the session is absent or expired. Scripts
