@@ -183,3 +183,30 @@ def test_nul_in_json_fields_is_refused_and_changes_nothing(pg):
     # message bodies are stored as JSON text, so the same character round-trips there
     pg.append_message("s", msg("nul \x00 here"))
     assert pg.get_messages("s")[0].content == "nul \x00 here"
+
+
+def _connections(sql, app_name, settle=5.0):
+    """This test's server connections, once closed ones have had time to go away."""
+    deadline = time.monotonic() + settle
+    while True:
+        count = sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (app_name,)
+        )
+        if count[0][0] == 0 or time.monotonic() > deadline:
+            return count[0][0]
+        time.sleep(0.05)
+
+
+def test_close_releases_every_connection_sync_and_async(pg, sql, app_name):
+    pg.create_session("s")
+
+    async def use(aio):
+        await aio.append_message("s", msg())
+        return await aio.count_messages("s")
+
+    # two event loops in turn, without aclose: the second gets its own pool
+    assert asyncio.run(use(pg.aio)) == 1
+    assert asyncio.run(use(pg.aio)) == 2
+    assert pg.count_messages("s") == 2
+    pg.close()
+    assert _connections(sql, app_name) == 0

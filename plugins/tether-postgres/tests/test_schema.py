@@ -106,6 +106,14 @@ def test_both_schemes_find_the_backend():
     store.close()
 
 
+def test_libpq_parameters_pass_through(pg_url, sql):
+    store = tether.open_store(pg_url + "&options=-c%20statement_timeout%3D4321")
+    store.create_session("s")
+    with store._open_pool().connection() as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "4321ms"
+    store.close()
+
+
 def test_options_from_url_and_keywords():
     settings = parse(
         "postgresql://u:p@h:5433/db?schema=app&max_size=4&sslmode=disable&pool_timeout=2.5",
@@ -116,6 +124,8 @@ def test_options_from_url_and_keywords():
     assert "schema" not in settings.conninfo and "sslmode=disable" in settings.conninfo
     assert "connect_timeout=5" in settings.conninfo
     assert parse("postgresql://h/db?schema=a", {"schema": "b"}).schema == "b"
+    assert parse("postgresql://h/db?prepare_threshold=none", {}).prepare_threshold is None
+    assert parse("postgresql://h/db", {"prepare_threshold": 0}).prepare_threshold == 0
 
 
 @pytest.mark.parametrize(
@@ -128,6 +138,7 @@ def test_options_from_url_and_keywords():
         ("postgresql://h/db?min_size=5&max_size=2", {}),
         ("postgresql://h/db?pool_timeout=soon", {}),
         ("postgresql://h/db?migrate=maybe", {}),
+        ("postgresql://h/db?prepare_threshold=-1", {}),
         ("postgresql://u:secret@h/db?not_a_libpq_option=1", {}),
     ],
 )

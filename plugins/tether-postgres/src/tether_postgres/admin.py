@@ -21,7 +21,7 @@ def upgrade(url: str, **options: Any) -> tuple[int, int]:
     """
     settings = parse(url, {**options, "migrate": True})
     try:
-        with psycopg.connect(settings.conninfo, autocommit=True) as conn:
+        with psycopg.connect(settings.conninfo, **settings.connection_kwargs) as conn:
             return drivers.run(conn, ensure_schema(render(settings.schema)))
     except psycopg.Error as exc:
         raise translate(exc, settings) from exc

@@ -103,7 +103,7 @@ class AsyncPostgresStore(AsyncSessionStore):
             self._loop = loop
             if not self.sync.schema_ready:
                 conn = await psycopg.AsyncConnection.connect(
-                    self.settings.conninfo, autocommit=True
+                    self.settings.conninfo, **self.settings.connection_kwargs
                 )
                 async with conn:
                     await drivers.arun(conn, ensure_schema(self.queries, self.settings.migrate))
@@ -113,7 +113,7 @@ class AsyncPostgresStore(AsyncSessionStore):
                 min_size=self.settings.min_size,
                 max_size=self.settings.max_size,
                 timeout=self.settings.pool_timeout,
-                kwargs={"autocommit": True},
+                kwargs=self.settings.connection_kwargs,
                 configure=self._track,
                 name=f"tether-postgres-async:{self.settings.schema}",
                 open=False,

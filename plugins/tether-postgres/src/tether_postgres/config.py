@@ -6,6 +6,8 @@ Options tether reads (keyword arguments win over the URL):
 * ``min_size`` / ``max_size``: connection pool bounds (default 1 and 10).
 * ``pool_timeout``: seconds to wait for a pooled connection (default 10).
 * ``migrate``: apply pending schema migrations on first use (default true).
+* ``prepare_threshold``: executions before psycopg prepares a statement server-side
+  (default 5; ``none`` never prepares, for poolers that cannot keep prepared statements).
 
 Every other query parameter (``sslmode``, ``connect_timeout``, ``application_name``, ...)
 goes to libpq unchanged; ``connect_timeout`` defaults to 5 seconds.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from tether.errors import ConfigurationError
 from tether.stores.url import mask_url
@@ -39,6 +41,12 @@ class Settings:
     max_size: int = 10
     pool_timeout: float = 10.0
     migrate: bool = True
+    prepare_threshold: int | None = 5
+
+    @property
+    def connection_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of every pooled psycopg connection."""
+        return {"autocommit": True, "prepare_threshold": self.prepare_threshold}
 
     @property
     def masked_url(self) -> str:
@@ -60,7 +68,8 @@ def parse(url: str, options: dict[str, Any]) -> Settings:
         )
     ours.update(options)
     query.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
-    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), ""))
+    libpq_query = urlencode(query, quote_via=quote)  # libpq reads "+" literally
+    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, libpq_query, ""))
     _check_conninfo(conninfo, url)
     values = {name: convert(ours[name], name) for name, convert in _OPTIONS.items() if name in ours}
     values.setdefault("schema", "public")
@@ -96,12 +105,22 @@ def _schema(value: Any, name: str) -> str:
     return value
 
 
-def _int(value: Any, name: str) -> int:
-    return int(_number(value, name, "integer", int, 0 if name == "min_size" else 1))
+def _count(value: Any, name: str) -> int:
+    return _number(value, name, "a whole number, at least 0", int, 0)
+
+
+def _size(value: Any, name: str) -> int:
+    return _number(value, name, "a whole number, at least 1", int, 1)
 
 
 def _seconds(value: Any, name: str) -> float:
-    return _number(value, name, "number of seconds", float, 1e-9)
+    return _number(value, name, "a positive number of seconds", float, 1e-9)
+
+
+def _threshold(value: Any, name: str) -> int | None:
+    if value is None or str(value).strip().lower() in ("none", "off"):
+        return None
+    return _count(value, name)
 
 
 def _number(value: Any, name: str, what: str, kind: type, least: float) -> Any:
@@ -110,7 +129,7 @@ def _number(value: Any, name: str, what: str, kind: type, least: float) -> Any:
     except (TypeError, ValueError):
         number = None
     if number is None or not number >= least:
-        raise ConfigurationError(f"{name} must be a positive {what}, not {value!r}")
+        raise ConfigurationError(f"{name} must be {what}, not {value!r}")
     return number
 
 
@@ -125,8 +144,9 @@ def _bool(value: Any, name: str) -> bool:
 
 _OPTIONS = {
     "schema": _schema,
-    "min_size": _int,
-    "max_size": _int,
+    "min_size": _count,
+    "max_size": _size,
     "pool_timeout": _seconds,
     "migrate": _bool,
+    "prepare_threshold": _threshold,
 }

@@ -112,7 +112,9 @@ class PostgresStore(SessionStore):
                 raise StoreError(f"the PostgreSQL store for {self.settings.masked_url} is closed")
             if self._pool is None:
                 if not self.schema_ready:
-                    with psycopg.connect(self.settings.conninfo, autocommit=True) as conn:
+                    with psycopg.connect(
+                        self.settings.conninfo, **self.settings.connection_kwargs
+                    ) as conn:
                         drivers.run(conn, ensure_schema(self.queries, self.settings.migrate))
                     self.schema_ready = True
                 pool = ConnectionPool(
@@ -120,7 +122,7 @@ class PostgresStore(SessionStore):
                     min_size=self.settings.min_size,
                     max_size=self.settings.max_size,
                     timeout=self.settings.pool_timeout,
-                    kwargs={"autocommit": True},
+                    kwargs=self.settings.connection_kwargs,
                     name=f"tether-postgres:{self.settings.schema}",
                     open=False,
                 )
