@@ -10,7 +10,6 @@ answer are reported as skipped, with the reason.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import subprocess
@@ -90,31 +89,35 @@ def file_namespace(fsync: bool) -> Callable[[], contextlib.AbstractContextManage
     return opened
 
 
-@contextlib.contextmanager
-def sqlite_namespace() -> Iterator[Namespace]:
-    import sqlite3
-
-    root = Path(tempfile.mkdtemp(prefix="tether-bench-sqlite-"))
-
+def sqlite_namespace(fsync: bool) -> Callable[[], contextlib.AbstractContextManager[Namespace]]:
     @contextlib.contextmanager
-    def raw() -> Iterator[RawAppend]:
-        conn = sqlite3.connect(root / "raw.db", isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(
-            "CREATE TABLE m (session TEXT, idx INTEGER, body TEXT, PRIMARY KEY (session, idx))"
-        )
-        counter = iter(range(10**9))
-        try:
-            yield lambda body: conn.execute(
-                "INSERT INTO m VALUES (?, ?, ?)", ("raw", next(counter), body)
-            )
-        finally:
-            conn.close()
+    def opened() -> Iterator[Namespace]:
+        import sqlite3
 
-    try:
-        yield Namespace(f"sqlite:///{root / 'store.db'}", raw)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+        root = Path(tempfile.mkdtemp(prefix="tether-bench-sqlite-"))
+
+        @contextlib.contextmanager
+        def raw() -> Iterator[RawAppend]:
+            conn = sqlite3.connect(root / "raw.db", isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+            conn.execute(
+                "CREATE TABLE m (session TEXT, idx INTEGER, body TEXT, PRIMARY KEY (session, idx))"
+            )
+            counter = iter(range(10**9))
+            try:
+                yield lambda body: conn.execute(
+                    "INSERT INTO m VALUES (?, ?, ?)", ("raw", next(counter), body)
+                )
+            finally:
+                conn.close()
+
+        try:
+            yield Namespace(f"sqlite:///{root / 'store.db'}" + ("?fsync=1" if fsync else ""), raw)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    return opened
 
 
 # --- servers ----------------------------------------------------------------------------
@@ -245,12 +248,11 @@ TARGETS = [
     Target("memory", "memory", memory_namespace, "list.append"),
     Target("file", "file", file_namespace(False), "write a JSON line + flush"),
     Target("file-fsync", "file", file_namespace(True), "write a JSON line + flush + fsync"),
-    Target("sqlite", "sqlite", sqlite_namespace, "sqlite3 INSERT, autocommit, WAL"),
+    Target("sqlite", "sqlite", sqlite_namespace(False), "sqlite3 INSERT, WAL, synchronous=NORMAL"),
+    Target(
+        "sqlite-fsync", "sqlite", sqlite_namespace(True), "sqlite3 INSERT, WAL, synchronous=FULL"
+    ),
     Target("postgres", "postgres", postgres_namespace, "psycopg parameterised INSERT, autocommit"),
     Target("redis", "redis", redis_namespace, "redis-py RPUSH"),
     Target("mongodb", "mongodb", mongodb_namespace, "pymongo insert_one"),
 ]
-
-
-def body_json(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"))
