@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import textwrap
 import warnings
 
 import pytest
@@ -12,16 +11,7 @@ import tether
 from tether.errors import UnknownBackendError
 from tether.plugins import describe_plugins, get_plugin_manager, scoped_plugin_manager
 from tether.stores.registry import find_backend, open_store, store_backends
-
-
-def install_fake_distribution(root, dist: str, entry_name: str, module: str, body: str) -> None:
-    """Write a real (metadata-discoverable) distribution with a ``tether`` entry point."""
-    (root / f"{module}.py").write_text(textwrap.dedent(body))
-    info = root / f"{dist.replace('-', '_')}-1.2.3.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.2.3\n")
-    (info / "entry_points.txt").write_text(f"[tether]\n{entry_name} = {module}\n")
-
+from tether_testing.distributions import install_fake_distribution
 
 PLUGIN_BODY = """
 from tether import hookimpl
@@ -167,3 +157,27 @@ def test_warnings_are_not_raised_for_a_clean_install():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         store_backends(get_plugin_manager())
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_skipped(site):
+    install_fake_distribution(site, "tether-broken", "broken", "fakeplugin_broken", "1/0\n")
+    with pytest.warns(UserWarning, match="'broken' from tether-broken failed to load"):
+        pm = get_plugin_manager()
+    assert "memory" in store_backends(pm)
+    rows = {row["name"]: row for row in describe_plugins(pm)}
+    assert "ZeroDivisionError" in rows["broken"]["error"]
+
+
+def test_commands_with_one_name_under_two_groups_are_both_kept():
+    class Commands:
+        @tether.hookimpl
+        def register_commands(self, register):
+            register("status", parent="db")
+            register("status", parent="session")
+
+    pm = get_plugin_manager(load_entry_points=False)
+    pm.register(Commands())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        found = pm.collect("register_commands")
+    assert {"db status", "session status"} <= set(found)

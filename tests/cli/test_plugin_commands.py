@@ -9,7 +9,7 @@ import os
 import pytest
 
 from tests.cli.helpers import cli_env
-from tests.test_plugins import install_fake_distribution
+from tether_testing.distributions import install_fake_distribution
 
 PLUGIN = '''
 import click
@@ -109,6 +109,6 @@ def test_plugins_lists_the_distribution(tether, plugin_env):
     rows = {row["name"]: row for row in json.loads(tether("plugins", "--json", env=plugin_env).out)}
     hello = rows["hello_plugin"]
     assert (hello["distribution"], hello["version"]) == ("tether-hello", "1.2.3")
-    assert {"hello", "vacuum"} <= set(hello["provides"]["commands"])
+    assert {"hello", "db vacuum"} <= set(hello["provides"]["commands"])
     table = tether("plugins", env=plugin_env).out
     assert "tether-hello" in table and "1.2.3" in table

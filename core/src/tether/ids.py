@@ -8,6 +8,7 @@ backend: 1 to 200 characters, no control characters, no path separators, and not
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import threading
@@ -19,8 +20,7 @@ from tether.errors import InvalidSessionIdError
 DEFAULT_USER_ID = "default_user"
 MAX_ID_LENGTH = 200
 
-_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f/\\]")
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f/\\\ud800-\udfff]")
 
 
 def validate_id(value: object, kind: str = "session id") -> str:
@@ -33,8 +33,8 @@ def validate_id(value: object, kind: str = "session id") -> str:
         raise InvalidSessionIdError(f"{kind} is longer than {MAX_ID_LENGTH} characters")
     if value in (".", "..") or _FORBIDDEN.search(value):
         raise InvalidSessionIdError(
-            f"{kind} {value!r} is not allowed: it must not contain '/', '\\' or control "
-            "characters, and must not be '.' or '..'"
+            f"{kind} {value!r} is not allowed: it must not contain '/', '\\', control "
+            "characters or lone surrogates, and must not be '.' or '..'"
         )
     if value != value.strip():
         raise InvalidSessionIdError(f"{kind} {value!r} must not start or end with whitespace")
@@ -56,7 +56,8 @@ _sortable_lock = threading.Lock()
 
 
 def new_sortable_id() -> str:
-    """A 26-character id that sorts by creation time (ULID layout: 48-bit ms + 80 random bits).
+    """A 26-character id that sorts by creation time: 48-bit milliseconds then 80 random bits,
+    in base32hex (whose alphabet is in ASCII order, so text order is time order).
 
     Within one process ids are strictly increasing, even within the same millisecond.
     """
@@ -65,8 +66,4 @@ def new_sortable_id() -> str:
     with _sortable_lock:
         value = max(value, _last_sortable + 1)
         _last_sortable = value
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return base64.b32hexencode(value.to_bytes(16, "big")).decode()[:26]

@@ -28,6 +28,10 @@ BUILTIN_PLUGINS = ("tether.stores.builtin", "tether.llm.builtin", "tether.cli.bu
 """Modules registered as plugins in every manager, exactly like entry points are."""
 
 
+class PluginLoadWarning(UserWarning):
+    """An installed plugin failed to import; tether carries on without it."""
+
+
 class TetherPluginManager(pluggy.PluginManager):
     """A pluggy manager that also accepts undecorated DbAdapter methods as hooks."""
 
@@ -36,6 +40,8 @@ class TetherPluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self.distributions: dict[str, tuple[str, str]] = {}
         """plugin name -> (distribution, version) for plugins loaded from entry points."""
+        self.failures: dict[str, str] = {}
+        """entry point name -> why it failed to load (it is skipped, with a warning)."""
         self._collected: dict[str, dict[str, Registered]] = {}
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
@@ -85,6 +91,8 @@ def _collect(pm: TetherPluginManager, hook: str) -> dict[str, Registered]:
 
         def register(name: Any, *args: Any, _source: str = source, **kwargs: Any) -> None:
             key = name if isinstance(name, str) else getattr(name, "name", repr(name))
+            if kwargs.get("parent"):
+                key = f"{kwargs['parent']} {key}"
             if key in found:
                 warnings.warn(
                     f"{hook}: {key!r} is registered by both {found[key].source} and "
@@ -139,7 +147,14 @@ def _load_entry_points(pm: TetherPluginManager, wanted: set[str] | None) -> None
         try:
             plugin = ep.load()
         except Exception as exc:
-            raise PluginError(f"plugin {ep.name!r} from {dist} failed to load: {exc}") from exc
+            # One broken plugin must not take the others (or the CLI) down with it.
+            pm.failures[ep.name] = f"{dist} {version}: {type(exc).__name__}: {exc}"
+            warnings.warn(
+                f"plugin {ep.name!r} from {dist} failed to load and is skipped: {exc}",
+                PluginLoadWarning,
+                stacklevel=3,
+            )
+            continue
         claimed[ep.name] = dist
         pm.register(plugin, name=ep.name)
         pm.distributions[ep.name] = (dist, version)
@@ -199,6 +214,17 @@ def describe_plugins(pm: TetherPluginManager | None = None) -> list[dict[str, An
                 "version": dist[1] if dist else _core_version(),
                 "hooks": sorted(impl.name for impl in pm.get_hookcallers(plugin) or []),
                 "provides": provides,
+            }
+        )
+    for name, why in pm.failures.items():
+        rows.append(
+            {
+                "name": name,
+                "distribution": why.split(" ", 1)[0],
+                "version": "?",
+                "hooks": [],
+                "provides": {},
+                "error": why,
             }
         )
     return rows

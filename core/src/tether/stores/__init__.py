@@ -1,13 +1,28 @@
-"""Session stores: the contract (:class:`SessionStore`) and finding a backend by URL."""
+"""Session stores: the contract (:class:`SessionStore`) and finding a backend by URL.
 
-from tether.stores.base import Capabilities, SessionStore
-from tether.stores.registry import default_store_url, find_backend, open_async_store, open_store
+Names load on first access, so importing a submodule (such as the built-in plugin module)
+does not import the whole contract.
+"""
 
-__all__ = [
-    "Capabilities",
-    "SessionStore",
-    "default_store_url",
-    "find_backend",
-    "open_async_store",
-    "open_store",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Capabilities": "tether.stores.base",
+    "SessionStore": "tether.stores.base",
+    "AsyncSessionStore": "tether.stores.async_base",
+    "default_store_url": "tether.stores.registry",
+    "find_backend": "tether.stores.registry",
+    "open_async_store": "tether.stores.registry",
+    "open_store": "tether.stores.registry",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tether.stores' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -238,9 +238,10 @@ def rewind_position(info: SessionInfo, position: object) -> int:
 def export(data: object) -> SessionExport:
     """Validate an export (a SessionExport or its dict form) before importing it."""
     try:
-        export = SessionExport.model_validate(
-            data.model_dump() if isinstance(data, SessionExport) else data
-        )
+        if isinstance(data, SessionExport):
+            export = data.model_copy(deep=True)
+        else:
+            export = SessionExport.model_validate(data)
     except ValidationError as exc:
         raise InvalidInputError(f"invalid session export: {exc.errors()[0]['msg']}") from exc
     key(export.info.session_id, export.info.user_id)

@@ -17,6 +17,7 @@ from tether.errors import InvalidInputError, SessionExistsError, SessionExpiredE
 from tether.models import Message, SessionExport, SessionInfo, utcnow
 from tether.stores._prepare import SessionKey, require
 from tether.stores.base import Capabilities, SessionStore
+from tether.stores.toolkit import incremented, record_id
 
 
 @dataclass
@@ -170,10 +171,7 @@ class MemoryStore(SessionStore):
     def _increment_state(self, key: SessionKey, name: str, amount: int | float) -> int | float:
         with self._lock:
             state = self._live(key).state
-            current = state.get(name, 0)
-            if isinstance(current, bool) or not isinstance(current, (int, float)):
-                raise InvalidInputError(f"state[{name!r}] is not a number: {current!r}")
-            state[name] = current + amount
+            state[name] = incremented(state, name, amount)
             return state[name]
 
     # --- records ----------------------------------------------------------------------
@@ -228,7 +226,7 @@ class MemoryStore(SessionStore):
                 messages=[m.model_copy(deep=True) for m in data.messages],
                 state=copy.deepcopy(data.state),
                 records={
-                    (kind, str(r.get("snapshot_id") or r.get("run_id"))): copy.deepcopy(r)
+                    (kind, record_id(kind, r)): copy.deepcopy(r)
                     for kind, rows in data.records.items()
                     for r in rows
                 },

@@ -23,18 +23,18 @@ from typing import Any
 from tether.errors import (
     ConfigurationError,
     CorruptDataError,
-    InvalidInputError,
     SessionExistsError,
     SessionNotFoundError,
 )
 from tether.models import Message, SessionExport, SessionInfo, utcnow
-from tether.stores._prepare import SNAPSHOT, SessionKey
+from tether.stores._prepare import SessionKey
 from tether.stores.base import Capabilities, SessionStore
 from tether.stores.file import log, records
 from tether.stores.file.folders import SessionFiles
 from tether.stores.file.layout import MESSAGES, RECORDS, SESSION
 from tether.stores.file.options import parse_options
 from tether.stores.registry import default_store_url
+from tether.stores.toolkit import incremented, record_id
 
 logger = logging.getLogger(__name__)
 
@@ -217,10 +217,7 @@ class FileStore(SessionStore):
         with self._files.locked(key) as folder:
             self._files.check(folder, key)
             state = self._files.read_state(folder)
-            current = state.get(name, 0)
-            if isinstance(current, bool) or not isinstance(current, (int, float)):
-                raise InvalidInputError(f"state[{name!r}] is not a number: {current!r}")
-            state[name] = current + amount
+            state[name] = incremented(state, name, amount)
             self._files.write_state(folder, state)
             return state[name]
 
@@ -279,7 +276,7 @@ class FileStore(SessionStore):
     def _import_session(self, data: SessionExport, replace: bool) -> SessionInfo:
         info = data.info.model_copy(deep=True)
         key = SessionKey(info.user_id, info.session_id)
-        recs = {(kind, _record_id(kind, r)): r for kind, rows in data.records.items() for r in rows}
+        recs = {(kind, record_id(kind, r)): r for kind, rows in data.records.items() for r in rows}
         body = log.encode(data.messages, 0, None)
         with self._files.locked(key, create=True) as folder:
             old = self._files.read_info(folder, key)
@@ -298,7 +295,3 @@ class FileStore(SessionStore):
             except CorruptDataError as exc:
                 logger.warning("purge skips a damaged session: %s", exc)
         return purged
-
-
-def _record_id(kind: str, record: dict[str, Any]) -> str:
-    return str(record.get("snapshot_id" if kind == SNAPSHOT else "run_id"))

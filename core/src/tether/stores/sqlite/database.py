@@ -19,9 +19,8 @@ from tether.errors import (
     StoreError,
     StoreUnavailableError,
 )
-from tether.stores.file.options import bool_option, check_known, seconds_option
 from tether.stores.sqlite import schema
-from tether.stores.url import query_options
+from tether.stores.url import bool_option, check_known, query_options, seconds_option
 
 
 class Database:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timezone
-from typing import Any
 
 from tether.models import SessionInfo, utcnow
-from tether.stores._prepare import SNAPSHOT
 
 SESSION_COLUMNS = (
     "id, session_id, user_id, agent_name, title, parent_id, fork_index, created_at, "
@@ -49,8 +47,3 @@ def session_info(row: sqlite3.Row) -> SessionInfo:
         next_index=row["next_index"],
         metadata=json.loads(row["metadata"]),
     )
-
-
-def record_id(kind: str, record: dict[str, Any]) -> str:
-    """The id of an exported snapshot or run record."""
-    return str(record.get("snapshot_id" if kind == SNAPSHOT else "run_id"))

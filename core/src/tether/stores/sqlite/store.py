@@ -16,7 +16,6 @@ from tether.codec import dump_message, dumps, load_message
 from tether.errors import (
     ConfigurationError,
     CorruptDataError,
-    InvalidInputError,
     SessionExistsError,
     SessionExpiredError,
 )
@@ -26,6 +25,7 @@ from tether.stores.base import Capabilities, SessionStore
 from tether.stores.registry import tether_home
 from tether.stores.sqlite import rows
 from tether.stores.sqlite.database import Database
+from tether.stores.toolkit import incremented, record_id
 
 
 class SQLiteStore(SessionStore):
@@ -282,10 +282,7 @@ class SQLiteStore(SessionStore):
     def _increment_state(self, key: SessionKey, name: str, amount: int | float) -> int | float:
         with self._tx(write=True) as conn:
             rowid, state = self._state(conn, key)
-            current = state.get(name, 0)
-            if isinstance(current, bool) or not isinstance(current, (int, float)):
-                raise InvalidInputError(f"state[{name!r}] is not a number: {current!r}")
-            state[name] = current + amount
+            state[name] = incremented(state, name, amount)
             self._put_state(conn, rowid, state)
             return state[name]
 
@@ -371,7 +368,7 @@ class SQLiteStore(SessionStore):
             )
             for kind, records in data.records.items():
                 for record in records:
-                    self._insert_record(conn, rowid, kind, rows.record_id(kind, record), record)
+                    self._insert_record(conn, rowid, kind, record_id(kind, record), record)
             return rows.session_info(self._find(conn, key))
 
     def _purge_expired(self) -> int:
