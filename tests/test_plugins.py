@@ -181,3 +181,21 @@ def test_commands_with_one_name_under_two_groups_are_both_kept():
         warnings.simplefilter("error")
         found = pm.collect("register_commands")
     assert {"db status", "session status"} <= set(found)
+
+
+def test_adapter_methods_with_defaults_receive_every_argument():
+    received = {}
+
+    class Adapter:
+        def on_agent_start(self, agent_name, session_id, user_id=None, metadata=None):
+            received.update(agent_name=agent_name, user_id=user_id, metadata=metadata)
+            return [{"role": "user", "content": "earlier"}]
+
+        def on_agent_message(self, session_id, **rest):
+            received.update(rest)
+
+    pm = scoped_plugin_manager(Adapter())
+    result = pm.hook.on_agent_start(agent_name="a", session_id="s", user_id="u", metadata={"m": 1})
+    pm.hook.on_agent_message(session_id="s", content="reply", metadata=None)
+    assert result == [[{"role": "user", "content": "earlier"}]]
+    assert received == {"agent_name": "a", "user_id": "u", "metadata": None, "content": "reply"}

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -65,11 +66,39 @@ class TetherPluginManager(pluggy.PluginManager):
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
         self._collected.clear()
-        return super().register(plugin, name)
+        registered = super().register(plugin, name)
+        self._pass_defaulted_arguments(plugin)
+        return registered
+
+    def _pass_defaulted_arguments(self, plugin: object) -> None:
+        """pluggy leaves out parameters that have defaults; a DbAdapter written as
+        ``on_agent_start(self, agent_name, session_id, user_id=None, metadata=None)`` must
+        still receive ``user_id`` and ``metadata``, so its event hooks get every argument of
+        the spec that the method accepts."""
+        for hook in hookspecs.ADAPTER_HOOKS:
+            caller = getattr(self.hook, hook)
+            for impl in caller.get_hookimpls():
+                if impl.plugin is not plugin:
+                    continue
+                params = inspect.signature(impl.function).parameters
+                takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+                spec_args = caller.spec.argnames if caller.spec else ()
+                impl.argnames = tuple(a for a in spec_args if takes_any or a in params)
+                impl.kwargnames = ()
+                impl.function = _keyword_call(impl.function, impl.argnames)
 
     def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
         self._collected.clear()
         return super().unregister(plugin, name)
+
+
+def _keyword_call(method: Any, names: tuple[str, ...]) -> Any:
+    """pluggy passes hook arguments by position; call ``method`` by keyword instead."""
+
+    def call(*args: Any) -> Any:
+        return method(**dict(zip(names, args, strict=True)))
+
+    return call
 
 
 @dataclass
