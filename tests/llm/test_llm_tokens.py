@@ -65,8 +65,9 @@ def test_bad_input_is_refused():
 
 
 def test_approximate_is_registered_and_default():
-    assert token_counters()["approximate"] is approximate
-    assert get_token_counter() is approximate
+    sample = [{"role": "user", "content": "count these words, please"}]
+    assert token_counters()["approximate"](sample) == approximate(sample) > 0
+    assert get_token_counter()(sample) == approximate(sample)
 
 
 def test_unknown_counter_lists_installed_ones():

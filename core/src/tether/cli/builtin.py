@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import click
-
 from tether.hookspecs import hookimpl
-
-
-@click.group()
-def session() -> None:
-    """Manage sessions: list, chat, inspect, fork, export, migrate, prune."""
-
-
-@click.group()
-def db() -> None:
-    """Database maintenance. Backend plugins add commands here, for example
-    `tether db upgrade URL` from tether-postgres."""
 
 
 @hookimpl
 def register_commands(register):
     from tether.cli import chat, plugins_cmd, session_cmds, transfer
+    from tether.cli.groups import db, session
 
     register(plugins_cmd.plugins)
     register(session)

@@ -13,11 +13,11 @@ import contextlib
 import os
 import weakref
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from tether.errors import InvalidInputError, LLMError
 from tether.llm.base import LLMResponse, check_messages
+from tether.llm.servers import CompatibleServer
 from tether.llm.stream import StreamAssembler, usage_of
 from tether.stores.url import mask_url
 
@@ -43,27 +43,6 @@ CLIENT_OPTIONS = frozenset(
     }
 )
 """Options that configure the client; every other option is a default request parameter."""
-
-
-@dataclass(frozen=True)
-class CompatibleServer:
-    """A local OpenAI-compatible server: a provider name with its default base URL."""
-
-    name: str
-    default_base_url: str
-    description: str
-
-    @property
-    def env_prefix(self) -> str:
-        return self.name.upper()
-
-
-COMPATIBLE_SERVERS = (
-    CompatibleServer("ollama", "http://localhost:11434/v1", "Ollama (local models)"),
-    CompatibleServer("vllm", "http://localhost:8000/v1", "vLLM OpenAI-compatible server"),
-    CompatibleServer("lmstudio", "http://localhost:1234/v1", "LM Studio local server"),
-    CompatibleServer("llamacpp", "http://localhost:8080/v1", "llama.cpp server"),
-)
 
 
 class OpenAILLM:
