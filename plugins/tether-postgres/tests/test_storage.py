@@ -25,12 +25,13 @@ def statements_of(op, results):
         return sent
 
 
-def test_append_is_one_statement():
+@pytest.mark.parametrize("n", [1, 3])
+def test_append_is_one_statement(n):
     q = render("public")
-    messages = [Message(role="user", content=str(i)) for i in range(3)]
+    messages = [Message(role="user", content=str(i)) for i in range(n)]
     sent = statements_of(ops.append_messages(q, SessionKey("u", "s"), messages), [[(7,)]])
     assert len(sent) == 1 and "INSERT INTO" in sent[0].sql and "UPDATE" in sent[0].sql
-    assert [m.index for m in messages] == [7, 8, 9]
+    assert [m.index for m in messages] == list(range(7, 7 + n))
 
 
 def _message_scans(plan):

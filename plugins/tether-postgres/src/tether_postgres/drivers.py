@@ -13,6 +13,12 @@ from psycopg import AsyncConnection, Connection, pq
 from tether_postgres.ops import Op
 
 
+def _has_rows(cursor: Any) -> bool:
+    """True if the statement returned a result set (cheaper than ``cursor.description``)."""
+    result = cursor.pgresult
+    return result is not None and result.status == pq.ExecStatus.TUPLES_OK
+
+
 def run(conn: Connection, op: Op) -> Any:
     """Run ``op`` on ``conn`` (in a transaction if the op asks for one)."""
     if op.tx:
@@ -27,7 +33,7 @@ def _drive(conn: Connection, op: Op) -> Any:
         while True:
             stmt = steps.send(result)
             cursor = conn.execute(stmt.sql, stmt.params)
-            result = cursor.fetchall() if cursor.description is not None else cursor.rowcount
+            result = cursor.fetchall() if _has_rows(cursor) else cursor.rowcount
     except StopIteration as done:
         return done.value
 
@@ -46,7 +52,7 @@ async def _adrive(conn: AsyncConnection, op: Op) -> Any:
         while True:
             stmt = steps.send(result)
             cursor = await conn.execute(stmt.sql, stmt.params)
-            result = await cursor.fetchall() if cursor.description is not None else cursor.rowcount
+            result = await cursor.fetchall() if _has_rows(cursor) else cursor.rowcount
     except StopIteration as done:
         return done.value
 

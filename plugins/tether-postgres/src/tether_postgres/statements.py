@@ -56,6 +56,24 @@ def _read(direction: str) -> str:
     """
 
 
+def _append(rows: str) -> str:
+    """Bump the live session's next_index and insert ``rows`` (built from CTE ``s``) at the
+    indexes it frees, in one statement; the row lock orders concurrent appenders."""
+    return f"""
+    WITH s AS (
+        UPDATE {{s}}.tether_sessions
+        SET next_index = next_index + %(n)s::bigint,
+            message_count = message_count + %(n)s::bigint,
+            updated_at = %(updated_at)s
+        WHERE {KEY} AND {LIVE}
+        RETURNING sid, next_index - %(n)s::bigint AS first
+    ), ins AS (
+        INSERT INTO {{s}}.tether_messages (sid, position, body) {rows}
+    )
+    SELECT first FROM s
+    """
+
+
 def _list(by_user: bool, after: bool) -> str:
     where = [LIVE]
     if by_user:
@@ -118,20 +136,11 @@ _TEMPLATES = {
         SELECT sid FROM {s}.tether_sessions WHERE expires_at <= now()
         ORDER BY sid DESC FOR UPDATE SKIP LOCKED""",
     # --- messages ---
-    "append": f"""
-        WITH s AS (
-            UPDATE {{s}}.tether_sessions
-            SET next_index = next_index + %(n)s::bigint,
-                message_count = message_count + %(n)s::bigint,
-                updated_at = %(updated_at)s
-            WHERE {KEY} AND {LIVE}
-            RETURNING sid, next_index - %(n)s::bigint AS first
-        ), ins AS (
-            INSERT INTO {{s}}.tether_messages (sid, position, body)
-            SELECT s.sid, s.first + m.ord - 1, m.body
-            FROM s, unnest(%(bodies)s::text[]) WITH ORDINALITY AS m(body, ord)
-        )
-        SELECT first FROM s""",
+    "append_one": _append("SELECT s.sid, s.first, %(body)s::text FROM s"),
+    "append_many": _append(
+        "SELECT s.sid, s.first + m.ord - 1, m.body "
+        "FROM s, unnest(%(bodies)b::text[]) WITH ORDINALITY AS m(body, ord)"
+    ),
     "read_asc": _read("ASC"),
     "read_desc": _read("DESC"),
     "count": f"SELECT message_count FROM {{s}}.tether_sessions WHERE {KEY} AND {LIVE}",
