@@ -21,6 +21,24 @@ def secantus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusProce
 
 
 @pytest.fixture(scope="session")
+def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusProcess]:
+    """A SecantusDB server that is not a replica set member, so it has no transactions."""
+    server = SecantusProcess(tmp_path_factory.mktemp("standalone"), mode="standalone").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def standalone_url(standalone: SecantusProcess, database_name: str) -> Iterator[str]:
+    """A fresh database on the standalone server, dropped after the test."""
+    from pymongo import MongoClient
+
+    yield f"mongodb://{standalone.address}/{database_name}?{OPTIONS}"
+    with MongoClient(f"mongodb://{standalone.address}/?{OPTIONS}") as client:
+        client.drop_database(database_name)
+
+
+@pytest.fixture(scope="session")
 def admin(secantus: SecantusProcess) -> Iterator[object]:
     """A plain pymongo client on the shared server, for setup and cleanup."""
     from pymongo import MongoClient

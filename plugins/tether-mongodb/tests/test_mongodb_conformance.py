@@ -1,4 +1,5 @@
-"""The whole conformance kit against a real SecantusDB server (sync and async)."""
+"""The whole conformance kit against real SecantusDB servers (sync and async): a single-node
+replica set (appends and rewinds in transactions) and a standalone server (no transactions)."""
 
 from __future__ import annotations
 
@@ -12,3 +13,10 @@ class TestMongoDBConformance(StoreConformance):
     def store_url(self, mongo_url: str) -> str:
         """A fresh database per test (see conftest.py), dropped afterwards."""
         return mongo_url
+
+
+class TestMongoDBConformanceWithoutTransactions(StoreConformance):
+    @pytest.fixture
+    def store_url(self, standalone_url: str) -> str:
+        """A fresh database on a server without transactions, dropped afterwards."""
+        return standalone_url

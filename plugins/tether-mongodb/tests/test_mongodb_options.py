@@ -1,0 +1,113 @@
+"""Packaging and options: the entry point, lazy imports, URL and keyword options,
+transaction detection."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import tether
+from tether.errors import ConfigurationError
+from tether.stores.registry import find_backend
+from tether_mongodb.config import parse
+from tether_mongodb.store import MongoStore
+
+
+def test_the_entry_point_handles_both_schemes():
+    for url in ("mongodb://h/db", "mongodb+srv://user:pw@cluster.example.net/db"):
+        backend = find_backend(url)
+        assert backend.name == "mongodb" and "tether-mongodb" in backend.source
+
+
+def test_loading_the_plugin_does_not_import_pymongo():
+    code = (
+        "import sys, tether; from tether.stores.registry import find_backend; "
+        "find_backend('mongodb://h/db'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pymongo', 'bson')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_open_by_backend_name(mongo_url):
+    with tether.open_store(mongo_url, backend="mongodb") as store:
+        assert isinstance(store, MongoStore) and store.backend_name == "mongodb"
+        assert store.capabilities.native_async and not store.capabilities.absent()
+
+
+@pytest.mark.parametrize(
+    ("url", "options", "database"),
+    [
+        ("mongodb://h", {}, "tether"),
+        ("mongodb://h/", {}, "tether"),
+        ("mongodb://h/app", {}, "app"),
+        ("mongodb://h/?database=app", {}, "app"),
+        ("mongodb://h", {"database": "app"}, "app"),
+        ("mongodb://h/app?database=app", {}, "app"),
+        ("mongodb+srv://u:p@cluster.example.net/app?retryWrites=true", {}, "app"),
+    ],
+)
+def test_database_name(url, options, database):
+    assert parse(url, options).database == database
+
+
+@pytest.mark.parametrize(
+    ("url", "options"),
+    [
+        ("mongodb://h/one?database=two", {}),
+        ("mongodb://h/one", {"database": "two"}),
+        ("mongodb://h/bad.name", {}),
+        ("mongodb://h/?database=a$b", {}),
+        ("mongodb://h/" + "x" * 64, {}),
+        ("mongodb://h/app?transactions=maybe", {}),
+        ("mongodb://h/app?reap_after=-1", {}),
+        ("postgresql://h/app", {}),
+    ],
+)
+def test_bad_options_are_configuration_errors(url, options):
+    with pytest.raises(ConfigurationError):
+        parse(url, options)
+
+
+def test_tether_options_are_taken_out_and_driver_options_kept():
+    config = parse(
+        "mongodb://u:secret@h1:1,h2:2/app?replicaSet=rs&transactions=false&reap_after=5"
+        "&serverSelectionTimeoutMS=100",
+        {"maxPoolSize": 7},
+    )
+    assert config.client_url == (
+        "mongodb://u:secret@h1:1,h2:2/app?replicaSet=rs&serverSelectionTimeoutMS=100"
+    )
+    assert (config.transactions, config.reap_after) == (False, 5)
+    assert config.client_options == {"appname": "tether", "maxPoolSize": 7}
+    assert "secret" not in config.where and "u:***@" in config.where
+
+
+def test_an_unknown_driver_option_is_a_configuration_error(mongo_url):
+    with pytest.raises(ConfigurationError, match="no_such_option"):
+        tether.open_store(mongo_url, no_such_option=1)
+
+
+def test_transactions_are_detected_on_a_replica_set(mongo_url):
+    with tether.open_store(mongo_url) as store:
+        assert store.transactions is True
+    with tether.open_store(mongo_url + "&transactions=false") as store:
+        assert store.transactions is False
+
+
+def test_without_transactions_on_a_standalone_server(standalone_url):
+    with tether.open_store(standalone_url) as store:
+        assert store.transactions is False
+        store.create_session("s1")
+        store.append_messages("s1", [{"role": "user", "content": str(i)} for i in range(6)])
+        snap = store.create_snapshot("s1")
+        store.append_message("s1", {"role": "user", "content": "6"})
+        fork = store.fork_session("s1", position=4)
+        store.revert_to_snapshot("s1", snap.snapshot_id)
+        store.trim_messages("s1", 4)
+        assert [m.content for m in store.get_messages("s1")] == ["2", "3", "4", "5"]
+        assert store.append_message("s1", {"role": "user", "content": "x"}).index == 6
+        assert [m.content for m in store.get_messages(fork.session_id)] == ["0", "1", "2", "3"]
+        assert store.clear_messages("s1") == 5 and store.count_messages("s1") == 0
