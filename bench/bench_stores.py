@@ -9,8 +9,8 @@ For each target and size N: a session is filled to N messages with batched appen
 ``--runs`` rounds each time ``--ops`` single appends and ``--ops`` reads of the last 50
 messages, and one read of the whole history. A round's median is one sample; the table shows
 the median of the rounds. The raw baseline does the same single write with the bare driver
-(same message body), and ``ratio`` is tether's append over the raw one. Results go to
-bench/results/stores-<time>.json.
+(same message body), timed in each round just before tether's appends, and ``ratio`` is
+tether's append over the raw one. Results go to bench/results/stores-<time>.json.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from typing import Any
 
 from _common import median, percentile, table, time_each, write_results
-from _targets import TARGETS, Namespace, Target
+from _targets import TARGETS, RawAppend, Target
 
 import tether
 from tether.codec import dump_message
@@ -52,12 +52,19 @@ def fill(store: tether.SessionStore, session_id: str, count: int, batch: int) ->
     return count / max(time.perf_counter() - start, 1e-9)
 
 
-def measure_size(store: tether.SessionStore, size: int, args: argparse.Namespace) -> dict:
+def measure_size(
+    store: tether.SessionStore, size: int, raw: RawAppend | None, args: argparse.Namespace
+) -> dict:
+    """One history size. Each round times the raw baseline right before tether's appends, so
+    both see the same moment of a shared machine (disk flushes vary a lot over time)."""
     session_id = f"size-{size}"
     store.create_session(session_id)
     fill_rate = fill(store, session_id, size, args.batch)
-    append_rounds, last50_rounds, full_reads, p90s = [], [], [], []
+    body = dump_message(Message.model_validate(message(0)))
+    append_rounds, raw_rounds, last50_rounds, full_reads, p90s = [], [], [], [], []
     for run in range(args.runs):
+        if raw is not None:
+            raw_rounds.append(median(time_each(lambda _: raw(body), args.ops)))
         new = [message(size + run * args.ops + i) for i in range(args.ops)]
         samples = time_each(lambda i, new=new: store.append_message(session_id, new[i]), args.ops)
         append_rounds.append(median(samples))
@@ -65,25 +72,24 @@ def measure_size(store: tether.SessionStore, size: int, args: argparse.Namespace
         samples = time_each(lambda _: store.get_messages(session_id, last=50), args.ops)
         last50_rounds.append(median(samples))
         full_reads.extend(time_each(lambda _: store.get_messages(session_id), 1))
+    append_ms = median(append_rounds)
+    raw_ms = median(raw_rounds) if raw_rounds else None
     return {
         "size": size,
         "fill_msgs_per_s": fill_rate,
-        "append_ms": median(append_rounds),
+        "append_ms": append_ms,
         "append_p90_ms": median(p90s),
+        "raw_append_ms": raw_ms,
+        "ratio": append_ms / raw_ms if raw_ms else None,
         "last50_ms": median(last50_rounds),
         "full_read_ms": median(full_reads),
-        "rounds": {"append_ms": append_rounds, "last50_ms": last50_rounds, "full": full_reads},
+        "rounds": {
+            "append_ms": append_rounds,
+            "raw_append_ms": raw_rounds,
+            "last50_ms": last50_rounds,
+            "full_read_ms": full_reads,
+        },
     }
-
-
-def measure_raw(ns: Namespace, args: argparse.Namespace) -> float | None:
-    """Median single raw write, in ms (median of ``--runs`` rounds of ``--ops`` writes)."""
-    if ns.raw is None:
-        return None
-    body = dump_message(Message.model_validate(message(0)))
-    with ns.raw() as append:
-        rounds = [median(time_each(lambda _: append(body), args.ops)) for _ in range(args.runs)]
-    return median(rounds)
 
 
 def availability(target: Target, installed: set[str]) -> str | None:
@@ -95,15 +101,12 @@ def availability(target: Target, installed: set[str]) -> str | None:
 
 def run_target(target: Target, args: argparse.Namespace) -> dict:
     with target.open() as ns:
-        raw_ms = measure_raw(ns, args)
+        raw_context = ns.raw() if ns.raw is not None else contextlib.nullcontext()
         rows = []
-        with contextlib.closing(tether.open_store(ns.url)) as store:
+        with raw_context as raw, contextlib.closing(tether.open_store(ns.url)) as store:
             for size in args.sizes:
                 print(f"  {target.name}: {size:,} messages ...", file=sys.stderr, flush=True)
-                row = measure_size(store, size, args)
-                row["raw_append_ms"] = raw_ms
-                row["ratio"] = row["append_ms"] / raw_ms if raw_ms else None
-                rows.append(row)
+                rows.append(measure_size(store, size, raw, args))
     return {"target": target.name, "baseline": target.baseline, "notes": ns.notes, "sizes": rows}
 
 
