@@ -210,3 +210,22 @@ def test_close_releases_every_connection_sync_and_async(pg, sql, app_name):
     assert pg.count_messages("s") == 2
     pg.close()
     assert _connections(sql, app_name) == 0
+
+
+def test_a_cancelled_statement_is_a_store_error_not_an_outage(pg_url, server_url):
+    import psycopg
+
+    store = tether.open_store(pg_url + "&options=-c%20lock_timeout%3D200")
+    store.create_session("s")
+    with psycopg.connect(server_url) as holder:
+        holder.execute(
+            f'SELECT 1 FROM "{store.settings.schema}".tether_sessions '
+            "WHERE session_id = 's' FOR UPDATE"
+        )
+        with pytest.raises(StoreError) as caught:
+            store.append_message("s", msg("blocked"))
+        holder.rollback()
+    assert not isinstance(caught.value, StoreUnavailableError)
+    assert "lock timeout" in str(caught.value)
+    assert store.append_message("s", msg("free")).index == 0
+    store.close()

@@ -235,3 +235,56 @@ def test_random_histories_match_the_memory_store(pg):
         suppress_health_check=[HealthCheck.too_slow],
     )
     ForkModel.TestCase().runTest()
+
+
+def test_forks_stay_consistent_while_the_parent_is_appended_to_and_trimmed(pg, pg_url):
+    """Appends, forks and trims of one parent from three threads at once: every fork ends
+    up holding an unbroken run of the parent's messages ending at its fork point."""
+    import threading
+
+    import tether
+
+    pg.create_session("p")
+    written: dict[int, str] = {}
+    forks: list[str] = []
+    errors: list[BaseException] = []
+
+    def guarded(work):
+        def run():
+            store = tether.open_store(pg_url)
+            try:
+                work(store)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+            finally:
+                store.close()
+
+        return threading.Thread(target=run)
+
+    def appender(store):
+        for i in range(150):
+            batch = [{"role": "user", "content": f"a{i}-{j}"} for j in range(2)]
+            for m in store.append_messages("p", batch):
+                written[m.index] = m.content
+
+    def forker(store):
+        for i in range(30):
+            forks.append(store.fork_session("p", new_session_id=f"f{i}").session_id)
+
+    def trimmer(store):
+        for _ in range(30):
+            store.trim_messages("p", 20)
+
+    threads = [guarded(appender), guarded(forker), guarded(trimmer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    for fork in forks:
+        info = pg.get_session(fork)
+        messages = pg.get_messages(fork)
+        indexes = [m.index for m in messages]
+        assert indexes == list(range(info.fork_index - len(indexes), info.fork_index)), fork
+        assert all(written[m.index] == m.content for m in messages), fork
+        assert info.message_count == len(messages)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import tether
 from tether.errors import ConfigurationError, SchemaVersionError
 from tether.stores.registry import find_backend
-from tether_postgres.admin import upgrade
+from tether_postgres import upgrade
 from tether_postgres.config import parse
 from tether_postgres.schema import LATEST
 from tether_postgres.store import PostgresStore

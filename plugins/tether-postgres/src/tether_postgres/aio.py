@@ -15,9 +15,9 @@ from psycopg_pool import AsyncConnectionPool
 from tether.errors import StoreError
 from tether.stores.async_base import AsyncSessionStore
 from tether_postgres import drivers, ops
-from tether_postgres.errors import translate
+from tether_postgres.errors import is_connection_lost, translate
 from tether_postgres.migrations import ensure_schema
-from tether_postgres.store import PostgresStore, is_connection_lost
+from tether_postgres.store import PostgresStore
 
 
 class AsyncPostgresStore(AsyncSessionStore):

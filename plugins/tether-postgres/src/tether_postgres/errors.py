@@ -34,6 +34,18 @@ def is_auth_failure(exc: BaseException) -> bool:
     return any(phrase in text for phrase in _AUTH_PHRASES) and "FATAL" in text
 
 
+def is_connection_lost(exc: BaseException) -> bool:
+    """True if the connection broke or could not be made: no server error code (a client
+    side failure), a connection exception (08xxx) or the server shutting the session down
+    (57P01-57P03). Not for pool timeouts, refused credentials, deadlocks or cancels."""
+    if isinstance(exc, (PoolTimeout, PoolClosed)) or not isinstance(exc, psycopg.OperationalError):
+        return False
+    code = getattr(exc, "sqlstate", None)
+    if code is None:
+        return not is_auth_failure(exc)
+    return code.startswith("08") or code in ("57P01", "57P02", "57P03")
+
+
 def translate(exc: Exception, settings: Settings) -> TetherError:
     """The tether error for ``exc`` (raise it ``from exc``)."""
     where = settings.masked_url
@@ -45,11 +57,9 @@ def translate(exc: Exception, settings: Settings) -> TetherError:
         )
     if isinstance(exc, PoolClosed):
         return StoreError(f"the PostgreSQL store for {where} is closed")
-    if isinstance(exc, psycopg.OperationalError):
-        if is_auth_failure(exc):
-            return StoreAuthenticationError(
-                f"PostgreSQL at {where} refused the credentials: {detail}"
-            )
+    if is_auth_failure(exc):
+        return StoreAuthenticationError(f"PostgreSQL at {where} refused the credentials: {detail}")
+    if is_connection_lost(exc):
         return StoreUnavailableError(f"PostgreSQL at {where} is unavailable: {detail}")
     if isinstance(exc, pg_errors.UntranslatableCharacter):
         return NotJSONSerializableError(

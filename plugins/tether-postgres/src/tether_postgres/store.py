@@ -8,27 +8,18 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
+from psycopg_pool import ConnectionPool
 
 from tether.errors import StoreError
 from tether.stores.base import Capabilities, SessionStore
 from tether_postgres import drivers, ops
 from tether_postgres.config import parse
-from tether_postgres.errors import is_auth_failure, translate
+from tether_postgres.errors import is_connection_lost, translate
 from tether_postgres.migrations import ensure_schema
 from tether_postgres.statements import render
 
 if TYPE_CHECKING:
     from tether_postgres.aio import AsyncPostgresStore
-
-
-def is_connection_lost(exc: psycopg.OperationalError) -> bool:
-    """True for a connection that broke (not a pool timeout or refused credentials).
-
-    After one, reads are retried once on a checked connection; writes are not retried,
-    since the server may have applied them: the error goes to the caller.
-    """
-    return not isinstance(exc, (PoolTimeout, PoolClosed)) and not is_auth_failure(exc)
 
 
 class PostgresStore(SessionStore):
@@ -76,7 +67,9 @@ class PostgresStore(SessionStore):
             except psycopg.OperationalError as exc:
                 if not is_connection_lost(exc):
                     raise
-                pool.check()  # the server may have dropped every pooled connection
+                # The server may have dropped every pooled connection: check them. A read
+                # is retried once; a write is not, since the server may have applied it.
+                pool.check()
                 if not op.read:
                     raise
                 return self._run_chain(pool, op)
