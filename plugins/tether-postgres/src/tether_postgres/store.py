@@ -26,7 +26,8 @@ class PostgresStore(SessionStore):
     """Sessions in PostgreSQL. ``PostgresStore("postgresql://user@host/db?schema=app")``.
 
     Options (URL query or keyword): ``schema``, ``min_size``, ``max_size``,
-    ``pool_timeout``, ``migrate``; other query parameters go to libpq. Nothing connects
+    ``pool_timeout``, ``migrate``, ``prepare_threshold``; other query parameters go to
+    libpq. Nothing connects
     until the first call, which also applies pending schema migrations.
     """
 
