@@ -27,8 +27,7 @@ class PostgresStore(SessionStore):
 
     Options (URL query or keyword): ``schema``, ``min_size``, ``max_size``,
     ``pool_timeout``, ``migrate``, ``prepare_threshold``; other query parameters go to
-    libpq. Nothing connects
-    until the first call, which also applies pending schema migrations.
+    libpq. Nothing connects until the first call, which also applies pending migrations.
     """
 
     backend_name = "postgres"
