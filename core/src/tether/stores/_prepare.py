@@ -95,13 +95,14 @@ def limit(value: object, what: str = "limit", *, allow_none: bool = False) -> in
 
 
 def messages(items: Iterable[Message | Mapping[str, Any]]) -> list[Message]:
-    """Copy and validate messages; the caller's objects are never modified."""
+    """Copy and validate messages; the caller's objects are never modified (a shallow copy
+    suffices: backends serialise the copy, and the memory store deep-copies what it keeps)."""
     if isinstance(items, (str, bytes, Mapping, Message)):
         raise InvalidMessageError("append_messages takes a list of messages")
     out = []
     for item in items:
         if isinstance(item, Message):
-            message = item.model_copy(deep=True)
+            message = item.model_copy()
         elif isinstance(item, Mapping):
             for field_name in ("metadata", "tool_calls", "content"):
                 check_json(item.get(field_name), f"message {field_name}")
