@@ -22,7 +22,7 @@ def secantus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusProce
 
 @pytest.fixture(scope="session")
 def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecantusProcess]:
-    """A SecantusDB server that is not a replica set member, so it has no transactions."""
+    """A SecantusDB server that is not a replica set member (no retryable writes)."""
     server = SecantusProcess(tmp_path_factory.mktemp("standalone"), mode="standalone").start()
     yield server
     server.stop()

@@ -34,7 +34,8 @@ server.stop()
 class SecantusProcess:
     """``start()`` a server, ``stop()`` it (gracefully), ``start()`` it again on the same port
     and storage path. Modes: ``open`` (a single-node replica set, the default), ``auth``
-    (SCRAM authentication required) and ``standalone`` (no replica set, so no transactions).
+    (SCRAM authentication required) and ``standalone`` (no replica set, so no retryable writes
+    and no transactions).
     """
 
     def __init__(self, storage_path: Path, mode: str = "open") -> None:

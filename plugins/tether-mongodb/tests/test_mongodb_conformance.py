@@ -1,5 +1,6 @@
 """The whole conformance kit against real SecantusDB servers (sync and async): a single-node
-replica set (appends and rewinds in transactions) and a standalone server (no transactions)."""
+replica set, appending with one ``bulkWrite`` round trip, and a standalone server (where
+pymongo does not resend writes), appending with an insert and an update."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ class TestMongoDBConformance(StoreConformance):
         return mongo_url
 
 
-class TestMongoDBConformanceWithoutTransactions(StoreConformance):
+class TestMongoDBConformanceStandaloneWithoutBulkWrite(StoreConformance):
     @pytest.fixture
     def store_url(self, standalone_url: str) -> str:
-        """A fresh database on a server without transactions, dropped afterwards."""
-        return standalone_url
+        """A fresh database on a standalone server, appends without bulkWrite."""
+        return standalone_url + "&bulk_write=false"

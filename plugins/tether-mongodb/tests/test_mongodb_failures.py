@@ -122,26 +122,36 @@ def test_async_twin_survives_a_restart(own_server):
 # --- dropped connections (failpoints) -----------------------------------------------------
 
 
-def test_a_dropped_connection_during_an_append_is_retried_once_without_doubling(
-    admin, app_url, command_log
+APPEND_COMMANDS = [("auto", "bulkWrite"), ("false", "insert"), ("false", "update")]
+"""How an append reaches the server: one bulkWrite, or an insert then an update."""
+
+
+@pytest.mark.parametrize(("bulk", "command"), APPEND_COMMANDS)
+def test_a_dropped_connection_during_an_append_is_resent_once_without_doubling(
+    admin, app_url, command_log, bulk, command
 ):
     url, app = app_url
-    store = tether.open_store(url, event_listeners=[command_log])
+    store = tether.open_store(f"{url}&bulk_write={bulk}", event_listeners=[command_log])
     store.create_session("s1")
-    drop = {"failCommands": ["insert"], "closeConnection": True}
+    store.append_message("s1", {"role": "user", "content": "first"})
+    sent = len(command_log.named(command))
+    drop = {"failCommands": [command], "closeConnection": True}
     with failpoint(admin, app, drop, mode={"times": 1}):
-        assert store.append_message("s1", {"role": "user", "content": "once"}).index == 0
-    assert len(command_log.named("insert")) == 3, "session insert, dropped insert, retry"
-    assert contents(store) == ["once"] and store.count_messages("s1") == 1
+        assert store.append_message("s1", {"role": "user", "content": "once"}).index == 1
+    assert len(command_log.named(command)) == sent + 2, "dropped, then sent again"
+    assert contents(store) == ["first", "once"] and store.count_messages("s1") == 2
     store.close()
 
 
-def test_an_append_that_keeps_failing_raises_and_writes_nothing(admin, app_url):
+@pytest.mark.parametrize(("bulk", "command"), APPEND_COMMANDS)
+def test_an_append_that_keeps_failing_raises_and_leaves_nothing_visible(
+    admin, app_url, bulk, command
+):
     url, app = app_url
-    store = tether.open_store(url)
+    store = tether.open_store(f"{url}&bulk_write={bulk}")
     store.create_session("s1")
     store.append_message("s1", {"role": "user", "content": "first"})
-    drop = {"failCommands": ["insert"], "closeConnection": True}
+    drop = {"failCommands": [command], "closeConnection": True}
     with failpoint(admin, app, drop), pytest.raises(StoreUnavailableError):
         store.append_message("s1", {"role": "user", "content": "lost"})
     info = store.get_session("s1")
@@ -151,15 +161,16 @@ def test_an_append_that_keeps_failing_raises_and_writes_nothing(admin, app_url):
     store.close()
 
 
-def test_a_server_error_during_an_append_is_a_store_error(admin, app_url):
+@pytest.mark.parametrize(("bulk", "command"), APPEND_COMMANDS)
+def test_a_server_error_during_an_append_is_a_store_error(admin, app_url, bulk, command):
     url, app = app_url
-    store = tether.open_store(url)
+    store = tether.open_store(f"{url}&bulk_write={bulk}")
     store.create_session("s1")
-    refuse = {"failCommands": ["insert"], "errorCode": 8000}
+    refuse = {"failCommands": [command], "errorCode": 8000}
     with failpoint(admin, app, refuse), pytest.raises(StoreError) as caught:
         store.append_message("s1", {"role": "user", "content": "lost"})
     assert not isinstance(caught.value, StoreUnavailableError)
-    assert store.count_messages("s1") == 0
+    assert store.count_messages("s1") == 0 and contents(store) == []
     store.close()
 
 

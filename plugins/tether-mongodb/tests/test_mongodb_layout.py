@@ -173,13 +173,43 @@ def test_a_newer_schema_is_refused(mongo_url, db):
         tether.open_store(mongo_url)
 
 
-def test_a_leftover_on_a_granted_index_is_overwritten_without_transactions(mongo_url, db):
-    with tether.open_store(mongo_url + "&transactions=false") as store:
-        assert store.transactions is False
+@pytest.mark.parametrize("bulk", ["auto", "false"])
+def test_leftovers_of_an_interrupted_append_are_removed(mongo_url, db, bulk):
+    with tether.open_store(f"{mongo_url}&bulk_write={bulk}") as store:
         store.create_session("s1")
         store.append_message("s1", {"role": "user", "content": "a"})
         sid = db.sessions.find_one()["sid"]
-        # What an append interrupted between its two writes could leave behind:
-        db.messages.insert_one({"sid": sid, "i": 1, "body": '{"role": "user", "content": "?"}'})
+        # What an append whose process died between its insert and its update leaves: an
+        # unconfirmed message above next_index (invisible), older than the lease.
+        ghost = ObjectId.from_datetime(datetime.now(timezone.utc) - timedelta(minutes=1))
+        body = '{"role": "user", "content": "?"}'
+        db.messages.insert_one({"_id": ghost, "sid": sid, "i": 1, "body": body})
+        assert [m.content for m in store.get_messages("s1")] == ["a"]
         assert store.append_message("s1", {"role": "user", "content": "b"}).index == 1
         assert [m.content for m in store.get_messages("s1")] == ["a", "b"]
+        assert db.messages.count_documents({"_id": ghost}) == 0
+
+
+def test_an_append_waits_for_a_young_unconfirmed_message(mongo_url, db):
+    with tether.open_store(mongo_url) as store:
+        store.create_session("s1")
+        sid = db.sessions.find_one()["sid"]
+        # Another append in flight: its message is in, its update not yet. Ours must not
+        # take the index from under it; here it never completes, so after the lease ours
+        # removes it and goes ahead.
+        young = ObjectId()
+        db.messages.insert_one({"_id": young, "sid": sid, "i": 0, "body": "{}"})
+        assert store.append_message("s1", {"role": "user", "content": "mine"}).index == 0
+        assert db.messages.count_documents({"_id": young}) == 0
+
+
+def test_a_stale_head_after_another_writer_appended(mongo_url):
+    with tether.open_store(mongo_url) as one, tether.open_store(mongo_url) as two:
+        one.create_session("s1")
+        one.append_message("s1", {"role": "user", "content": "1"})
+        two.append_message("s1", {"role": "user", "content": "2"})
+        two.rewind("s1", 1)
+        two.append_message("s1", {"role": "user", "content": "3"})
+        assert one.append_message("s1", {"role": "user", "content": "4"}).index == 2
+        assert [m.content for m in one.get_messages("s1")] == ["1", "3", "4"]
+        assert one.count_messages("s1") == 3

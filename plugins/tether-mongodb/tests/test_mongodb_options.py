@@ -61,7 +61,7 @@ def test_database_name(url, options, database):
         ("mongodb://h/bad.name", {}),
         ("mongodb://h/?database=a$b", {}),
         ("mongodb://h/" + "x" * 64, {}),
-        ("mongodb://h/app?transactions=maybe", {}),
+        ("mongodb://h/app?bulk_write=maybe", {}),
         ("mongodb://h/app?reap_after=-1", {}),
         ("postgresql://h/app", {}),
     ],
@@ -73,14 +73,14 @@ def test_bad_options_are_configuration_errors(url, options):
 
 def test_tether_options_are_taken_out_and_driver_options_kept():
     config = parse(
-        "mongodb://u:secret@h1:1,h2:2/app?replicaSet=rs&transactions=false&reap_after=5"
+        "mongodb://u:secret@h1:1,h2:2/app?replicaSet=rs&bulk_write=false&reap_after=5"
         "&serverSelectionTimeoutMS=100",
         {"maxPoolSize": 7},
     )
     assert config.client_url == (
         "mongodb://u:secret@h1:1,h2:2/app?replicaSet=rs&serverSelectionTimeoutMS=100"
     )
-    assert (config.transactions, config.reap_after) == (False, 5)
+    assert (config.bulk_write, config.reap_after) == (False, 5)
     assert config.client_options == {"appname": "tether", "maxPoolSize": 7}
     assert "secret" not in config.where and "u:***@" in config.where
 
@@ -90,16 +90,25 @@ def test_an_unknown_driver_option_is_a_configuration_error(mongo_url):
         tether.open_store(mongo_url, no_such_option=1)
 
 
-def test_transactions_are_detected_on_a_replica_set(mongo_url):
-    with tether.open_store(mongo_url) as store:
-        assert store.transactions is True
-    with tether.open_store(mongo_url + "&transactions=false") as store:
-        assert store.transactions is False
+def test_bulk_write_is_detected_and_can_be_turned_off(mongo_url, command_log):
+    with tether.open_store(mongo_url, event_listeners=[command_log]) as store:
+        assert store.bulk_write is True
+        store.create_session("s1")
+        store.append_message("s1", {"role": "user", "content": "a"})
+        command_log.commands.clear()
+        store.append_message("s1", {"role": "user", "content": "b"})
+        assert [name for name, _ in command_log.commands] == ["bulkWrite"]
+    with tether.open_store(mongo_url + "&bulk_write=false", event_listeners=[command_log]) as store:
+        assert store.bulk_write is False
+        store.append_message("s1", {"role": "user", "content": "c"})
+        command_log.commands.clear()
+        store.append_message("s1", {"role": "user", "content": "d"})
+        assert [name for name, _ in command_log.commands] == ["insert", "update"]
+        assert [m.content for m in store.get_messages("s1")] == ["a", "b", "c", "d"]
 
 
-def test_without_transactions_on_a_standalone_server(standalone_url):
+def test_a_standalone_server(standalone_url):
     with tether.open_store(standalone_url) as store:
-        assert store.transactions is False
         store.create_session("s1")
         store.append_messages("s1", [{"role": "user", "content": str(i)} for i in range(6)])
         snap = store.create_snapshot("s1")

@@ -12,9 +12,11 @@ import abc
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from tether.models import Message
+from tether.stores._prepare import SessionKey
 from tether.stores.async_base import AsyncSessionStore
 from tether_mongodb import ops, protocol
-from tether_mongodb.protocol import BEGIN, COMMIT, Call
+from tether_mongodb.protocol import Append, Call
 
 if TYPE_CHECKING:
     from tether_mongodb.store import MongoStore
@@ -26,7 +28,8 @@ class AsyncMongoStore(AsyncSessionStore):
     def __init__(self, sync: MongoStore) -> None:
         super().__init__(sync)
         self._config = sync._config
-        self._transactions = sync.transactions
+        self._bulk_write = sync.bulk_write
+        self._heads: dict[SessionKey, ops.Head] = {}
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -46,74 +49,49 @@ class AsyncMongoStore(AsyncSessionStore):
         for attempt in range(protocol.MAX_ATTEMPTS):
             try:
                 return await self._drive(operation())
-            except protocol.Retry:
-                pass
+            except protocol.Retry as retry:
+                await asyncio.sleep(retry.wait(attempt))
             except (PyMongoError, BSONError) as exc:
-                if not protocol.should_restart(exc, attempt):
-                    raise protocol.translate(exc, self._config.where) from None
-            await asyncio.sleep(protocol.backoff(attempt))
+                raise protocol.translate(exc, self._config.where) from None
         raise protocol.contention(self._config.where)
 
     async def _drive(self, steps: Any) -> Any:
         from pymongo.errors import PyMongoError
 
         client = self._connection()
-        db = client[self._config.database]
         reply: Any = None
         error: BaseException | None = None
-        session: Any = None
-        try:
-            while True:
-                try:
-                    step = steps.throw(error) if error is not None else steps.send(reply)
-                except StopIteration as done:
-                    return done.value
-                reply, error = None, None
-                if step is BEGIN:
-                    if self._transactions:
-                        session = client.start_session()
-                        await session.start_transaction()
-                elif step is COMMIT:
-                    if session is not None:
-                        await session.commit_transaction()
-                        await session.end_session()
-                        session = None
-                else:
-                    try:
-                        reply = await self._send(db, step, session)
-                    except PyMongoError as exc:
-                        if session is not None:
-                            raise
-                        error = exc
-        finally:
-            if session is not None:
-                await self._abandon(session)
+        while True:
+            try:
+                step = steps.throw(error) if error is not None else steps.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply, error = None, None
+            try:
+                reply = await self._send(client, step)
+            except PyMongoError as exc:
+                error = exc
 
-    @staticmethod
-    async def _abandon(session: Any) -> None:
-        from pymongo.errors import PyMongoError
-
-        try:
-            if session.in_transaction:
-                await session.abort_transaction()
-        except PyMongoError:
-            pass
-        finally:
-            await session.end_session()
-
-    @staticmethod
-    async def _send(db: Any, call: Call, session: Any) -> Any:
-        target = db if call.collection is None else db[call.collection]
-        method = getattr(target, call.method)
+    async def _send(self, client: Any, step: Call | Append) -> Any:
+        if isinstance(step, Append):
+            models = protocol.append_models(self._config.database, step)
+            return await client.bulk_write(models, ordered=True)
+        db = client[self._config.database]
+        target = db if step.collection is None else db[step.collection]
+        method = getattr(target, step.method)
         for attempt in (0, 1):
             try:
-                if call.method == "find":
-                    return await method(*call.args, session=session, **call.kwargs).to_list(None)
-                return await method(*call.args, session=session, **call.kwargs)
+                if step.method == "find":
+                    return await method(*step.args, **step.kwargs).to_list(None)
+                return await method(*step.args, **step.kwargs)
             except Exception as exc:
-                if attempt or not protocol.should_resend(exc, call, session is not None):
+                if attempt or not protocol.should_resend(exc, step):
                     raise
         raise AssertionError("unreachable")
+
+    async def _append_messages(self, key: SessionKey, messages: list[Message]) -> list[Message]:
+        bulk = self._bulk_write
+        return await self._run(lambda: ops.append_messages(key, messages, self._heads, bulk))
 
     async def aclose(self) -> None:
         """Close this loop's connections."""
@@ -131,5 +109,6 @@ def _bind(name: str, operation: Any) -> Any:
 
 
 for _name, _operation in ops.PRIMITIVES.items():
-    setattr(AsyncMongoStore, _name, _bind(_name, _operation))
+    if _name not in vars(AsyncMongoStore):
+        setattr(AsyncMongoStore, _name, _bind(_name, _operation))
 abc.update_abstractmethods(AsyncMongoStore)

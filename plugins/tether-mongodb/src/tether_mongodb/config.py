@@ -1,6 +1,6 @@
 """Store options: from the URL's query string and keyword arguments.
 
-tether's own options (``database``, ``transactions``, ``reap_after``) are removed from the URL
+tether's own options (``database``, ``reap_after``, ``bulk_write``) are removed from the URL
 before it reaches pymongo; every other query parameter or keyword argument is a
 ``MongoClient`` option (``replicaSet``, ``authSource``, ``tls``, ``serverSelectionTimeoutMS``...).
 """
@@ -35,9 +35,9 @@ class MongoConfig:
     where: str
     """The URL with its password masked, for error messages."""
     client_options: dict[str, Any] = field(default_factory=dict)
-    transactions: bool | None = None
-    """None: use multi-document transactions when the server supports them."""
     reap_after: int = DEFAULT_REAP_AFTER
+    bulk_write: bool | None = None
+    """False: append with an insert and an update even where the server has ``bulkWrite``."""
 
 
 def parse(url: str, options: dict[str, Any]) -> MongoConfig:
@@ -47,18 +47,18 @@ def parse(url: str, options: dict[str, Any]) -> MongoConfig:
     if parts.scheme.lower() not in SCHEMES:
         raise ConfigurationError(f"{where!r} is not a MongoDB URL (mongodb:// or mongodb+srv://)")
     query = parse_qsl(parts.query, keep_blank_values=True)
-    ours = {k: v for k, v in query if k in ("database", "transactions", "reap_after")}
+    ours = {k: v for k, v in query if k in ("database", "reap_after", "bulk_write")}
     kept = [(k, v) for k, v in query if k not in ours]
     kwargs = dict(options)
     from_path = unquote(parts.path.lstrip("/"))
     database = _database(from_path, ours.get("database"), kwargs.pop("database", None), where)
-    transactions = _flag(kwargs.pop("transactions", ours.get("transactions")), where)
     reap_after = _seconds(kwargs.pop("reap_after", ours.get("reap_after")), where)
+    bulk_write = _flag(kwargs.pop("bulk_write", ours.get("bulk_write")), where)
     given = {k.lower() for k, _ in kept} | {k.lower() for k in kwargs}
     client_options = {k: v for k, v in CLIENT_DEFAULTS.items() if k.lower() not in given}
     client_options.update(kwargs)
     client_url = urlunsplit(parts._replace(query=urlencode(kept), fragment=""))
-    return MongoConfig(client_url, database, where, client_options, transactions, reap_after)
+    return MongoConfig(client_url, database, where, client_options, reap_after, bulk_write)
 
 
 def _database(from_path: str, from_query: str | None, from_kwarg: Any, where: str) -> str:
@@ -86,7 +86,7 @@ def _flag(value: Any, where: str) -> bool | None:
         return True
     if text in ("0", "false", "no", "off"):
         return False
-    raise ConfigurationError(f"transactions must be auto, true or false, not {value!r} ({where})")
+    raise ConfigurationError(f"bulk_write must be auto, true or false, not {value!r} ({where})")
 
 
 def _seconds(value: Any, where: str) -> int:

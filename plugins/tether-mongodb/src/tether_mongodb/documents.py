@@ -216,8 +216,9 @@ def message_body(message: Message) -> str:
     return body
 
 
-def message_doc(sid: Any, index: int, body: str) -> dict[str, Any]:
-    return {"sid": sid, "i": index, "body": body}
+def message_doc(sid: Any, index: int, body: str, doc_id: Any = None) -> dict[str, Any]:
+    doc = {"sid": sid, "i": index, "body": body}
+    return doc if doc_id is None else {"_id": doc_id, **doc}
 
 
 def record_doc(sid: Any, kind: str, record_id: str, data: dict[str, Any], seq: int) -> dict:

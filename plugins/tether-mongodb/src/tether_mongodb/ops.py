@@ -5,12 +5,14 @@ yields calls and returns the primitive's result. ``MongoStore`` runs them with p
 ``MongoClient``, ``AsyncMongoStore`` with ``AsyncMongoClient``: both run exactly this code.
 
 The session document is the single source of truth for what is visible: a message exists for
-readers iff ``low <= i < next_index`` of its session's current incarnation. So appends only
-need the session update and the insert to be atomic (a transaction when the server has them);
-clear and trim hide messages with one compare-and-set of the session document and then delete
-them; fork and import write their messages under a fresh incarnation id first and make them
-visible by inserting the session document last. A crash at any point leaves every session
-readable; at worst some unreachable documents, which ``purge_expired`` sweeps.
+readers iff ``low <= i < next_index`` of its session's current incarnation. Every operation
+therefore commits with one update of that one document, a compare-and-set: an append inserts
+its messages first (invisible, above ``next_index``) and then moves ``next_index`` past them;
+clear, trim and rewind move ``low`` or ``next_index`` and then delete what they hid; fork and
+import write their messages under a fresh incarnation id and make them visible by inserting
+the session document last. No multi-document transaction is needed, and a crash at any point
+leaves every session readable: at worst some unreachable documents remain, which appends
+and ``purge_expired`` clean up.
 """
 
 from __future__ import annotations
@@ -36,23 +38,28 @@ from tether.stores.async_base import PRIMITIVES as PRIMITIVE_NAMES
 from tether_mongodb import documents as d
 from tether_mongodb.documents import MESSAGES, META, NO_STATE, RECORDS, SESSIONS
 from tether_mongodb.protocol import (
-    BEGIN,
-    COMMIT,
     TYPE_MISMATCH,
+    Append,
     Call,
     Retry,
     code_of,
-    inserted_before_error,
     is_duplicate,
 )
 
 Op = Generator[Any, Any, Any]
+Head = tuple[Any, int, int]
+"""What a store remembers of a session between appends: (sid, next_index, epoch)."""
 AFTER = True
 """``return_document=True`` is pymongo's ``ReturnDocument.AFTER``. Only the post-image of a
 findAndModify is atomic with its update on every server (SecantusDB 0.7 reads the pre-image
 before it writes), so indexes are derived from the value after the increment."""
 BATCH = 1000
 """Messages copied per round trip by fork and import."""
+LEASE_S = 2.0
+"""An unconfirmed message document younger than this may belong to an append in flight, so
+an append that finds it in its way waits; an older one is a leftover and is removed. (Only
+waiting depends on this: removing one that was in flight after all is safe, see
+``_remove_leftovers``.)"""
 ORPHAN_GRACE_S = 600
 """Leftover messages whose incarnation is younger than this are never swept: they may belong
 to a fork or import still being written."""
@@ -86,8 +93,8 @@ def _delete_many(collection: str, query: dict) -> Call:
 
 
 def setup(reap_after: int) -> Op:
-    """Check the schema version, create the indexes; returns whether the server supports
-    multi-document transactions (a replica set member or mongos with sessions)."""
+    """Check the schema version, create the indexes; returns whether the server has the
+    ``bulkWrite`` command (MongoDB 8.0, wire version 25, and newer)."""
     hello = yield Call(None, "command", ("hello",), resend=True)
     meta = yield _find_one(META, {"_id": "schema"})
     if meta is None:
@@ -102,7 +109,12 @@ def setup(reap_after: int) -> Op:
             f"the database holds tether-mongodb schema version {meta['version']}; this "
             f"version of the plugin understands up to {d.SCHEMA_VERSION}. Upgrade tether-mongodb."
         )
-    reap = {"key": {"expires_at": 1}, "name": "reap", "expireAfterSeconds": reap_after}
+    reap = {
+        "key": {"expires_at": 1},
+        "name": "reap",
+        "expireAfterSeconds": reap_after,
+        "sparse": True,
+    }
     for collection, specs in ((SESSIONS, [*SESSION_INDEXES, reap]), *OTHER_INDEXES.items()):
         try:
             yield Call(None, "command", ({"createIndexes": collection, "indexes": specs},))
@@ -110,8 +122,7 @@ def setup(reap_after: int) -> Op:
             if code_of(exc) not in _INDEX_OPTIONS_CONFLICT or collection != SESSIONS:
                 raise
             yield Call(None, "command", ({"collMod": SESSIONS, "index": _ttl_change(reap)},))
-    sessions = hello.get("logicalSessionTimeoutMinutes") is not None
-    return sessions and ("setName" in hello or hello.get("msg") == "isdbgrid")
+    return int(hello.get("maxWireVersion", 0)) >= 25
 
 
 def _ttl_change(spec: dict[str, Any]) -> dict[str, Any]:
@@ -277,44 +288,109 @@ def delete_session(key: SessionKey) -> Op:
 # --- messages -----------------------------------------------------------------------------
 
 
-def append_messages(key: SessionKey, messages: list[Message]) -> Op:
+def append_messages(
+    key: SessionKey, messages: list[Message], heads: dict[SessionKey, Head], bulk: bool
+) -> Op:
+    """Insert the messages at the indexes the session should give them next, then move the
+    session's ``next_index`` past them if it is still where it was (compare-and-set).
+
+    ``heads`` remembers each session's ``(sid, next_index, epoch)``, so an append by the only
+    writer of a session is a single ``bulkWrite`` round trip (two calls without ``bulk``).
+    When the guess is wrong (another writer, a clear, a rewind, an expiry) the insert hits
+    the unique ``(sid, i)`` index or the update matches nothing; the append then removes
+    whatever of its own went in, looks at the session again and tries again.
+    """
     bodies = [d.message_body(m) for m in messages]
     n = len(bodies)
-    yield BEGIN
-    doc = yield Call(
-        SESSIONS,
-        "find_one_and_update",
-        (d.live(key), {"$inc": {"next_index": n, "count": n}, "$set": {"updated_us": d.now_us()}}),
-        {"projection": {"sid": 1, "next_index": 1}, "return_document": AFTER},
-    )
+    ids = [ObjectId() for _ in bodies]
+    head = heads.get(key) or (yield from _head(key, heads))
+    for _ in range(10):
+        sid, first, epoch = head
+        docs = [d.message_doc(sid, first + j, body, ids[j]) for j, body in enumerate(bodies)]
+        guard = {**d.live(key), "sid": sid, "next_index": first, "epoch": epoch}
+        update = {"$inc": {"next_index": n, "count": n}, "$set": {"updated_us": d.now_us()}}
+        if (yield from _insert_then_update(docs, guard, update, bulk)) or (
+            (yield from _recover(key, heads, head, ids, guard, update)) is None
+        ):
+            heads[key] = (sid, first + n, epoch)
+            for j, message in enumerate(messages):
+                message.index = first + j
+            return messages
+        head = heads[key]
+    raise Retry
+
+
+def _head(key: SessionKey, heads: dict[SessionKey, Head]) -> Op:
+    doc = yield from _live_doc(key, {"sid": 1, "next_index": 1, "epoch": 1})
+    heads[key] = (doc["sid"], doc["next_index"], doc["epoch"])
+    return heads[key]
+
+
+def _insert_then_update(docs: list[dict], guard: dict, update: dict, bulk: bool) -> Op:
+    """True if the messages went in and the session matched ``guard``."""
+    try:
+        if bulk:
+            return bool((yield Append(docs, guard, update)).matched_count)
+        yield Call(MESSAGES, "insert_many", (docs,), {"ordered": True})
+    except Exception as exc:
+        if not is_duplicate(exc):
+            raise
+        return False
+    return bool((yield Call(SESSIONS, "update_one", (guard, update))).matched_count)
+
+
+def _recover(
+    key: SessionKey, heads: dict[SessionKey, Head], head: Head, ids: list, guard: dict, update: dict
+) -> Op:
+    """After a failed attempt: None if the append did take effect after all (a write the
+    driver resent after a dropped connection), else the head to try next is in ``heads``.
+
+    Raises the session's error if it is gone, and ``Retry`` (so the store waits a moment)
+    while another append's messages are in the way."""
+    sid, first, epoch = head
+    n = len(ids)
+    heads.pop(key, None)
+    taken = yield _find(MESSAGES, d.index_range(sid, first, first + n), projection={"_id": 1})
+    mine = [doc["_id"] for doc in taken if doc["_id"] in ids]
+    doc = yield _find_one(SESSIONS, d.live(key), {"sid": 1, "next_index": 1, "epoch": 1})
+    same = doc is not None and (doc["sid"], doc["epoch"]) == (sid, epoch)
+    if same and len(mine) == n:
+        if doc["next_index"] >= first + n:
+            return None
+        if doc["next_index"] == first:
+            done = yield Call(SESSIONS, "update_one", (guard, update))
+            if done.matched_count:
+                return None
+    if mine:
+        yield _delete_many(MESSAGES, {"_id": {"$in": mine}})
     if doc is None:
         yield from _missing(key)
-    first = doc["next_index"] - n
-    docs = [d.message_doc(doc["sid"], first + j, body) for j, body in enumerate(bodies)]
-    yield from _insert_owned(docs)
-    yield COMMIT
-    for j, message in enumerate(messages):
-        message.index = first + j
-    return messages
+    heads[key] = (doc["sid"], doc["next_index"], doc["epoch"])
+    in_the_way = [t for t in taken if t["_id"] not in ids] if same else []
+    if in_the_way and doc["next_index"] <= first:
+        youngest = min(_age(t["_id"]) for t in in_the_way)
+        if youngest < LEASE_S:
+            raise Retry(min(0.05, LEASE_S - youngest + 0.01))
+        yield from _remove_leftovers(doc)
+    return heads[key]
 
 
-def _insert_owned(docs: list[dict[str, Any]]) -> Op:
-    """Insert messages at indexes the session document has just granted. Without
-    transactions a leftover of an interrupted write may sit on such an index: the grant
-    wins, the leftover is deleted. (Inside a transaction no leftover can exist.)"""
-    for _ in range(5):
-        try:
-            yield Call(MESSAGES, "insert_many", (docs,), {"ordered": True})
-            return
-        except Exception as exc:
-            if not is_duplicate(exc):
-                raise
-            docs = docs[inserted_before_error(exc) :]
-            for doc in docs:
-                doc.pop("_id", None)
-            taken = {"sid": docs[0]["sid"], "i": {"$in": [doc["i"] for doc in docs]}}
-            yield _delete_many(MESSAGES, taken)
-    raise Retry
+def _age(object_id: ObjectId) -> float:
+    return d.now_us() / 1e6 - object_id.generation_time.timestamp()
+
+
+def _remove_leftovers(doc: dict[str, Any]) -> Op:
+    """Delete message documents at or above ``next_index``: writes that never completed.
+
+    They are listed first, then ``epoch`` is bumped (so an append that inserted one of them
+    but has not moved ``next_index`` yet can no longer do so: it fails and retries), and only
+    the listed documents are deleted."""
+    sid, next_index, epoch = doc["sid"], doc["next_index"], doc["epoch"]
+    stale = yield _find(MESSAGES, {"sid": sid, "i": {"$gte": next_index}}, projection={"_id": 1})
+    fence = {"_id": doc["_id"], "sid": sid, "next_index": next_index, "epoch": epoch}
+    done = yield Call(SESSIONS, "update_one", (fence, {"$inc": {"epoch": 1}}))
+    if done.matched_count:
+        yield from _delete_ids(stale)
 
 
 def read_messages(
@@ -457,7 +533,6 @@ def delete_records(key: SessionKey, kind: str, record_ids: list[str]) -> Op:
 
 
 def rewind(key: SessionKey, position: int, state: dict[str, Any] | None) -> Op:
-    yield BEGIN
     doc = yield from _live_doc(key, _BOUNDS)
     end = doc["next_index"]
     doomed = yield _find(
@@ -478,7 +553,6 @@ def rewind(key: SessionKey, position: int, state: dict[str, Any] | None) -> Op:
     if not done.matched_count:
         raise Retry
     yield from _delete_ids(doomed)
-    yield COMMIT
 
 
 def fork(source: SessionKey, info: SessionInfo, state: dict[str, Any]) -> Op:

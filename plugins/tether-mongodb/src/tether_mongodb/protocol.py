@@ -1,9 +1,8 @@
 """What an operation yields to a driver, and how driver errors become tether errors.
 
-An operation (see ``ops``) is a generator. It yields :class:`Call` (one pymongo method call
-on a collection), :data:`BEGIN` / :data:`COMMIT` (the calls between them form one multi-document
-transaction when the server supports transactions, and run in order otherwise) and receives
-each call's result; a call that fails outside a transaction is thrown into the generator so it
+An operation (see ``ops``) is a generator. It yields :class:`Call` (one pymongo method call on
+a collection or the database) or :class:`Append` (an ordered insert-then-update across two
+collections) and receives each result; a call that fails is thrown into the generator, so it
 can handle, say, a duplicate key. The sync and async stores run the same operations.
 """
 
@@ -22,8 +21,7 @@ from tether.errors import (
 )
 
 MAX_ATTEMPTS = 100
-"""How often an operation is restarted after losing a race (a compare-and-set that matched
-nothing, or a transaction write conflict) before giving up."""
+"""How often an operation is restarted after losing a race before giving up."""
 DUPLICATE_KEY = 11000
 TYPE_MISMATCH = 14
 _AUTH_FAILED, _UNAUTHORIZED = 18, 13
@@ -35,7 +33,7 @@ class Call:
 
     ``find`` returns the list of documents. ``resend`` marks a call that is safe to send
     again after a dropped connection (pymongo already resends single-document writes and
-    reads once; multi-document deletes and updates are resent only when marked).
+    reads once; multi-document deletes are resent only when marked).
     """
 
     collection: str | None
@@ -45,22 +43,36 @@ class Call:
     resend: bool = False
 
 
-class Step:
-    """A transaction boundary yielded by an operation."""
+@dataclass(frozen=True)
+class Append:
+    """Insert ``docs`` into ``messages``, then update the session document matching
+    ``guard`` with ``update``, stopping at the first error: one ``bulkWrite`` round trip.
+    The result has ``matched_count``; a failed insert raises with ``nInserted``."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
+    docs: list[dict[str, Any]]
+    guard: dict[str, Any]
+    update: dict[str, Any]
 
 
-BEGIN = Step("BEGIN")
-COMMIT = Step("COMMIT")
+def append_models(database: str, step: Append) -> list[Any]:
+    """The ``MongoClient.bulk_write`` models of an :class:`Append`."""
+    from pymongo import InsertOne, UpdateOne
+
+    models: list[Any] = [InsertOne(doc, namespace=f"{database}.messages") for doc in step.docs]
+    models.append(UpdateOne(step.guard, step.update, namespace=f"{database}.sessions"))
+    return models
 
 
 class Retry(Exception):
-    """Raised by an operation that lost a race; the driver runs it again from the start."""
+    """Raised by an operation that lost a race; the driver waits ``delay`` seconds (by
+    default a moment, see :func:`backoff`) and runs it again from the start."""
+
+    def __init__(self, delay: float | None = None) -> None:
+        super().__init__(delay)
+        self.delay = delay
+
+    def wait(self, attempt: int) -> float:
+        return backoff(attempt) if self.delay is None else self.delay
 
 
 def code_of(exc: BaseException) -> int | None:
@@ -77,25 +89,9 @@ def is_duplicate(exc: BaseException) -> bool:
 
 
 def inserted_before_error(exc: BaseException) -> int:
-    """How many documents of an ordered ``insert_many`` went in before it failed."""
+    """How many documents of an ordered insert went in before it failed."""
     details = getattr(exc, "details", None) or {}
     return int(details.get("nInserted", 0)) if isinstance(details, dict) else 0
-
-
-def should_restart(exc: BaseException, attempt: int) -> bool:
-    """True for a transaction the server aborted and that can safely run again: a write
-    conflict, or (once) a dropped connection. Never after an unknown commit outcome."""
-    from pymongo.errors import ConnectionFailure, PyMongoError, ServerSelectionTimeoutError
-
-    if not isinstance(exc, PyMongoError) or attempt + 1 >= MAX_ATTEMPTS:
-        return False
-    if not exc.has_error_label("TransientTransactionError"):
-        return False
-    if exc.has_error_label("UnknownTransactionCommitResult"):
-        return False
-    if isinstance(exc, ServerSelectionTimeoutError):
-        return False
-    return not isinstance(exc, ConnectionFailure) or attempt == 0
 
 
 def backoff(attempt: int) -> float:
@@ -104,13 +100,13 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(0.05, 0.001 * 2**attempt))
 
 
-def should_resend(exc: BaseException, call: Call, in_transaction: bool) -> bool:
+def should_resend(exc: BaseException, call: Call | Append) -> bool:
     """True when ``call`` failed on a dropped connection and may be sent once more."""
     from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
     return (
-        call.resend
-        and not in_transaction
+        isinstance(call, Call)
+        and call.resend
         and isinstance(exc, AutoReconnect)
         and not isinstance(exc, ServerSelectionTimeoutError)
     )
@@ -123,6 +119,9 @@ def translate(exc: BaseException, where: str) -> TetherError:
 
     if isinstance(exc, TetherError):
         return exc
+    cause = getattr(exc, "error", None)  # a bulkWrite that failed as a whole, not per write
+    if isinstance(cause, BaseException):
+        return translate(cause, where)
     text = _first_line(exc)
     code = code_of(exc)
     if isinstance(exc, OperationFailure) and code == _AUTH_FAILED:

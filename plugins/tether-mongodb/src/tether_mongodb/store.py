@@ -1,8 +1,8 @@
 """``MongoStore``: the sync store on pymongo's ``MongoClient``.
 
 Its primitives are the operations of ``ops``, bound below; this class only knows how to run
-one: send each call, wrap BEGIN..COMMIT in a transaction when the server supports them,
-restart an operation that lost a race, and turn pymongo errors into tether errors.
+one: send each call, restart an operation that lost a race (after a short random wait), and
+turn pymongo errors into tether errors.
 
 Connections: pymongo reconnects by itself. After a server restart the first call on a stale
 connection fails; pymongo resends reads and single-document writes once, this class resends
@@ -17,11 +17,13 @@ import time
 from typing import Any
 
 from tether.errors import ConfigurationError
+from tether.models import Message
+from tether.stores._prepare import SessionKey
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.base import Capabilities, SessionStore
 from tether_mongodb import ops, protocol
 from tether_mongodb.config import MongoConfig, parse
-from tether_mongodb.protocol import BEGIN, COMMIT, Call
+from tether_mongodb.protocol import Append, Call
 
 
 class MongoStore(SessionStore):
@@ -36,8 +38,7 @@ class MongoStore(SessionStore):
 
         self._config: MongoConfig = parse(url, options)
         super().__init__(url)
-        self.transactions = False
-        """Whether appends and rewinds run in multi-document transactions."""
+        self._heads: dict[SessionKey, ops.Head] = {}
         try:
             self._client: Any = pymongo.MongoClient(
                 self._config.client_url, **self._config.client_options
@@ -48,12 +49,13 @@ class MongoStore(SessionStore):
             ) from None
         self._db = self._client[self._config.database]
         try:
-            detected = self._run(lambda: ops.setup(self._config.reap_after))
+            speaks_bulk_write = self._run(lambda: ops.setup(self._config.reap_after))
         except BaseException:
             self._client.close()
             raise
-        choice = self._config.transactions
-        self.transactions = detected if choice is None else choice
+        self.bulk_write: bool = speaks_bulk_write and self._config.bulk_write is not False
+        """Whether an append is one ``bulkWrite`` round trip (MongoDB 8.0 and newer) rather
+        than an insert followed by an update."""
 
     def _run(self, operation: Any) -> Any:
         """Run ``operation()`` (a new generator each time) to its result, restarting it when
@@ -64,12 +66,10 @@ class MongoStore(SessionStore):
         for attempt in range(protocol.MAX_ATTEMPTS):
             try:
                 return self._drive(operation())
-            except protocol.Retry:
-                pass
+            except protocol.Retry as retry:
+                time.sleep(retry.wait(attempt))
             except (PyMongoError, BSONError) as exc:
-                if not protocol.should_restart(exc, attempt):
-                    raise protocol.translate(exc, self._config.where) from None
-            time.sleep(protocol.backoff(attempt))
+                raise protocol.translate(exc, self._config.where) from None
         raise protocol.contention(self._config.where)
 
     def _drive(self, steps: Any) -> Any:
@@ -77,61 +77,33 @@ class MongoStore(SessionStore):
 
         reply: Any = None
         error: BaseException | None = None
-        session: Any = None
+        while True:
+            try:
+                step = steps.throw(error) if error is not None else steps.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply, error = None, None
+            try:
+                reply = self._send(step)
+            except PyMongoError as exc:
+                error = exc
+
+    def _send(self, step: Call | Append) -> Any:
+        if isinstance(step, Append):
+            models = protocol.append_models(self._config.database, step)
+            return self._client.bulk_write(models, ordered=True)
+        target = self._db if step.collection is None else self._db[step.collection]
+        method = getattr(target, step.method)
         try:
-            while True:
-                try:
-                    step = steps.throw(error) if error is not None else steps.send(reply)
-                except StopIteration as done:
-                    return done.value
-                reply, error = None, None
-                if step is BEGIN:
-                    session = self._begin()
-                elif step is COMMIT:
-                    if session is not None:
-                        session.commit_transaction()
-                        session.end_session()
-                        session = None
-                else:
-                    try:
-                        reply = self._send(step, session)
-                    except PyMongoError as exc:
-                        if session is not None:
-                            raise
-                        error = exc
-        finally:
-            if session is not None:
-                self._abandon(session)
-
-    def _begin(self) -> Any:
-        if not self.transactions:
-            return None
-        session = self._client.start_session()
-        session.start_transaction()
-        return session
-
-    @staticmethod
-    def _abandon(session: Any) -> None:
-        from pymongo.errors import PyMongoError
-
-        try:
-            if session.in_transaction:
-                session.abort_transaction()
-        except PyMongoError:
-            pass
-        finally:
-            session.end_session()
-
-    def _send(self, call: Call, session: Any) -> Any:
-        target = self._db if call.collection is None else self._db[call.collection]
-        method = getattr(target, call.method)
-        try:
-            result = method(*call.args, session=session, **call.kwargs)
+            result = method(*step.args, **step.kwargs)
         except Exception as exc:
-            if not protocol.should_resend(exc, call, session is not None):
+            if not protocol.should_resend(exc, step):
                 raise
-            result = method(*call.args, session=session, **call.kwargs)
-        return list(result) if call.method == "find" else result
+            result = method(*step.args, **step.kwargs)
+        return list(result) if step.method == "find" else result
+
+    def _append_messages(self, key: SessionKey, messages: list[Message]) -> list[Message]:
+        return self._run(lambda: ops.append_messages(key, messages, self._heads, self.bulk_write))
 
     def _make_async(self) -> AsyncSessionStore:
         from tether_mongodb.aio import AsyncMongoStore
@@ -153,5 +125,6 @@ def _bind(name: str, operation: Any) -> Any:
 
 
 for _name, _operation in ops.PRIMITIVES.items():
-    setattr(MongoStore, _name, _bind(_name, _operation))
+    if _name not in vars(MongoStore):
+        setattr(MongoStore, _name, _bind(_name, _operation))
 abc.update_abstractmethods(MongoStore)
