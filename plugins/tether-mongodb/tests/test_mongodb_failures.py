@@ -143,6 +143,29 @@ def test_a_dropped_connection_during_an_append_is_resent_once_without_doubling(
     store.close()
 
 
+@pytest.mark.parametrize(("bulk", "command"), APPEND_COMMANDS[:2])
+def test_a_write_applied_but_reported_failed_is_resent_without_doubling(
+    admin, app_url, bulk, command
+):
+    """The server applies the write but its reply carries a retryable error, so pymongo
+    sends it again: the append must notice its first sending went through."""
+    url, app = app_url
+    store = tether.open_store(f"{url}&bulk_write={bulk}")
+    store.create_session("s1")
+    store.append_message("s1", {"role": "user", "content": "first"})
+    applied_then_failed = {
+        "failCommands": [command],
+        "writeConcernError": {"code": 91, "errmsg": "shutting down"},
+        "errorLabels": ["RetryableWriteError"],
+    }
+    with failpoint(admin, app, applied_then_failed, mode={"times": 1}):
+        sent = store.append_messages("s1", [{"role": "user", "content": c} for c in "ab"])
+    assert [m.index for m in sent] == [1, 2]
+    assert contents(store) == ["first", "a", "b"] and store.count_messages("s1") == 3
+    assert store.append_message("s1", {"role": "user", "content": "c"}).index == 3
+    store.close()
+
+
 @pytest.mark.parametrize(("bulk", "command"), APPEND_COMMANDS)
 def test_an_append_that_keeps_failing_raises_and_leaves_nothing_visible(
     admin, app_url, bulk, command

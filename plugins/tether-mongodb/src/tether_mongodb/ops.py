@@ -342,32 +342,43 @@ def _insert_then_update(docs: list[dict], guard: dict, update: dict, bulk: bool)
 def _recover(
     key: SessionKey, heads: dict[SessionKey, Head], head: Head, ids: list, guard: dict, update: dict
 ) -> Op:
-    """After a failed attempt: None if the append did take effect after all (a write the
-    driver resent after a dropped connection), else the head to try next is in ``heads``.
+    """After a failed attempt: None if the append took effect after all (the driver resent a
+    write whose first sending had gone through), else the head to try next is in ``heads``.
 
-    Raises the session's error if it is gone, and ``Retry`` (so the store waits a moment)
-    while another append's messages are in the way."""
+    The append's own documents are deleted unless they are committed. They are committed
+    iff the compare-and-set applied, and only then can one of them be visible; while
+    ``epoch`` is unchanged, that is exactly when ``next_index`` moved past ``first`` with the
+    append's document at ``first`` (nobody else can insert there while it is). Raises the
+    session's error if it is gone, and ``Retry`` (so the store waits a moment) while another
+    append's messages are in the way."""
     sid, first, epoch = head
     n = len(ids)
     heads.pop(key, None)
-    taken = yield _find(MESSAGES, d.index_range(sid, first, first + n), projection={"_id": 1})
-    mine = [doc["_id"] for doc in taken if doc["_id"] in ids]
-    doc = yield _find_one(SESSIONS, d.live(key), {"sid": 1, "next_index": 1, "epoch": 1})
-    same = doc is not None and (doc["sid"], doc["epoch"]) == (sid, epoch)
-    if same and len(mine) == n:
-        if doc["next_index"] >= first + n:
-            return None
-        if doc["next_index"] == first:
-            done = yield Call(SESSIONS, "update_one", (guard, update))
-            if done.matched_count:
+    taken = yield _find(
+        MESSAGES, d.index_range(sid, first, first + n), projection={"_id": 1, "i": 1}
+    )
+    mine = {t["_id"]: t["i"] for t in taken if t["_id"] in ids}
+    doc = yield _find_one(SESSIONS, d.live(key), {"sid": 1, "next_index": 1, "epoch": 1, "low": 1})
+    if doc is not None and doc["sid"] == sid:
+        low, end = doc["low"], doc["next_index"]
+        if doc["epoch"] == epoch:
+            if first in mine.values() and end > first:
                 return None
+            if len(mine) == n and end == first:
+                done = yield Call(SESSIONS, "update_one", (guard, update))
+                if done.matched_count:
+                    return None
+        elif any(low <= i < end for i in mine.values()):
+            return None  # committed, then partly hidden by a clear, trim or rewind
     if mine:
-        yield _delete_many(MESSAGES, {"_id": {"$in": mine}})
+        yield _delete_many(MESSAGES, {"_id": {"$in": list(mine)}})
     if doc is None:
         yield from _missing(key)
     heads[key] = (doc["sid"], doc["next_index"], doc["epoch"])
-    in_the_way = [t for t in taken if t["_id"] not in ids] if same else []
-    if in_the_way and doc["next_index"] <= first:
+    if doc["sid"] != sid:
+        return heads[key]
+    in_the_way = [t for t in taken if t["_id"] not in mine and t["i"] >= doc["next_index"]]
+    if in_the_way:
         youngest = min(_age(t["_id"]) for t in in_the_way)
         if youngest < LEASE_S:
             raise Retry(min(0.05, LEASE_S - youngest + 0.01))
