@@ -65,8 +65,9 @@ class SecantusProcess:
         return self
 
     def stop(self) -> None:
-        """Stop gracefully (SIGTERM: the server closes its storage); a server still busy
-        after 30 s is killed (its WiredTiger log makes that safe, only slower to reopen)."""
+        """Stop gracefully (SIGTERM: the server closes its storage). A server still busy
+        after 30 s is killed, which is fine for a teardown but not before a restart:
+        SecantusDB 0.7 loses acknowledged writes when killed."""
         if self._process is not None:
             self._process.terminate()
             try:
