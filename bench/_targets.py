@@ -63,61 +63,64 @@ def memory_namespace() -> Iterator[Namespace]:
     yield Namespace(f"memory://{unique()}", raw)
 
 
-def file_namespace(fsync: bool) -> Callable[[], contextlib.AbstractContextManager[Namespace]]:
+def local_target(
+    kind: str, fsync: bool, url_of: Callable[[Path], str], raw_of: Callable[..., Any]
+) -> Callable[[], contextlib.AbstractContextManager[Namespace]]:
+    """A target in a scratch folder: ``url_of(folder)`` is the store URL (``?fsync=1``
+    added when ``fsync``), ``raw_of(folder, fsync)`` the raw baseline's context manager."""
+
     @contextlib.contextmanager
     def opened() -> Iterator[Namespace]:
-        root = Path(tempfile.mkdtemp(prefix="tether-bench-file-"))
-
-        @contextlib.contextmanager
-        def raw() -> Iterator[RawAppend]:
-            with open(root / "raw.jsonl", "a", encoding="utf-8") as fh:
-
-                def append(body: str) -> None:
-                    fh.write(body + "\n")
-                    fh.flush()
-                    if fsync:
-                        os.fsync(fh.fileno())
-
-                yield append
-
+        root = Path(tempfile.mkdtemp(prefix=f"tether-bench-{kind}-"))
         try:
-            url = (root / "store").as_uri() + ("?fsync=1" if fsync else "")
-            yield Namespace(url, raw)
+            url = url_of(root) + ("?fsync=1" if fsync else "")
+            yield Namespace(url, lambda: raw_of(root, fsync))
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
     return opened
 
 
-def sqlite_namespace(fsync: bool) -> Callable[[], contextlib.AbstractContextManager[Namespace]]:
-    @contextlib.contextmanager
-    def opened() -> Iterator[Namespace]:
-        import sqlite3
+@contextlib.contextmanager
+def raw_file(root: Path, fsync: bool) -> Iterator[RawAppend]:
+    """A JSON line appended and flushed (and fsynced) per message."""
+    with open(root / "raw.jsonl", "a", encoding="utf-8") as fh:
 
-        root = Path(tempfile.mkdtemp(prefix="tether-bench-sqlite-"))
+        def append(body: str) -> None:
+            fh.write(body + "\n")
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
 
-        @contextlib.contextmanager
-        def raw() -> Iterator[RawAppend]:
-            conn = sqlite3.connect(root / "raw.db", isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
-            conn.execute(
-                "CREATE TABLE m (session TEXT, idx INTEGER, body TEXT, PRIMARY KEY (session, idx))"
-            )
-            counter = iter(range(10**9))
-            try:
-                yield lambda body: conn.execute(
-                    "INSERT INTO m VALUES (?, ?, ?)", ("raw", next(counter), body)
-                )
-            finally:
-                conn.close()
+        yield append
 
-        try:
-            yield Namespace(f"sqlite:///{root / 'store.db'}" + ("?fsync=1" if fsync else ""), raw)
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
 
-    return opened
+@contextlib.contextmanager
+def raw_sqlite(root: Path, fsync: bool) -> Iterator[RawAppend]:
+    """One autocommit INSERT per message, WAL, the same synchronous setting as the store."""
+    import sqlite3
+
+    conn = sqlite3.connect(root / "raw.db", isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+    conn.execute(
+        "CREATE TABLE m (session TEXT, idx INTEGER, body TEXT, PRIMARY KEY (session, idx))"
+    )
+    counter = iter(range(10**9))
+    try:
+        yield lambda body: conn.execute(
+            "INSERT INTO m VALUES (?, ?, ?)", ("raw", next(counter), body)
+        )
+    finally:
+        conn.close()
+
+
+def file_url(root: Path) -> str:
+    return (root / "store").as_uri()
+
+
+def sqlite_url(root: Path) -> str:
+    return f"sqlite:///{root / 'store.db'}"
 
 
 # --- servers ----------------------------------------------------------------------------
@@ -246,11 +249,24 @@ def mongodb_namespace() -> Iterator[Namespace]:
 
 TARGETS = [
     Target("memory", "memory", memory_namespace, "list.append"),
-    Target("file", "file", file_namespace(False), "write a JSON line + flush"),
-    Target("file-fsync", "file", file_namespace(True), "write a JSON line + flush + fsync"),
-    Target("sqlite", "sqlite", sqlite_namespace(False), "sqlite3 INSERT, WAL, synchronous=NORMAL"),
+    Target("file", "file", local_target("file", False, file_url, raw_file), "JSON line + flush"),
     Target(
-        "sqlite-fsync", "sqlite", sqlite_namespace(True), "sqlite3 INSERT, WAL, synchronous=FULL"
+        "file-fsync",
+        "file",
+        local_target("file", True, file_url, raw_file),
+        "JSON line + flush + fsync",
+    ),
+    Target(
+        "sqlite",
+        "sqlite",
+        local_target("sqlite", False, sqlite_url, raw_sqlite),
+        "sqlite3 INSERT, WAL, synchronous=NORMAL",
+    ),
+    Target(
+        "sqlite-fsync",
+        "sqlite",
+        local_target("sqlite", True, sqlite_url, raw_sqlite),
+        "sqlite3 INSERT, WAL, synchronous=FULL",
     ),
     Target("postgres", "postgres", postgres_namespace, "psycopg parameterised INSERT, autocommit"),
     Target("redis", "redis", redis_namespace, "redis-py RPUSH"),
