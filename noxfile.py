@@ -112,7 +112,7 @@ def all_plugins(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "tests", *session.posargs)
 
 
-@nox.session(default=False)
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks (not tests): import time, resume time, then every reachable store.
     Posargs go to bench_stores.py, e.g. ``nox -s bench -- --sizes 1000,10000``."""
