@@ -44,3 +44,21 @@ def test_quick_start_first_command_installs_and_starts_a_chat():
     quick_start = README.split("## Quick start", 1)[1]
     first = re.search(r"```bash\n(.*?)\n```", quick_start, re.S).group(1)
     assert first == "pip install ./core && tether session start demo"
+
+
+PLUGINS = sorted(p for p in (ROOT / "plugins").glob("*") if (p / "pyproject.toml").is_file())
+
+
+@pytest.mark.parametrize("plugin", PLUGINS, ids=lambda p: p.name)
+def test_ci_can_run_each_plugin_in_isolation(plugin):
+    """The nox session of a plugin installs ``./plugins/<name>[test]`` and runs its tests:
+    the extra, the entry point and the tests must be there."""
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((plugin / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "test" in project.get("optional-dependencies", {}), f"{plugin.name}: no [test] extra"
+    assert project.get("entry-points", {}).get("tether"), f"{plugin.name}: no tether entry point"
+    assert list((plugin / "tests").glob("test_*.py")), f"{plugin.name}: no tests/test_*.py"
+
+
+def test_plugins_are_found():
+    assert "_template" in [p.name for p in PLUGINS]
