@@ -49,6 +49,8 @@ from tether_mongodb.protocol import (
 Op = Generator[Any, Any, Any]
 Head = tuple[Any, int, int]
 """What a store remembers of a session between appends: (sid, next_index, epoch)."""
+MAX_HEADS = 10_000
+"""Sessions whose head a store remembers (a forgotten one costs one read at its next append)."""
 AFTER = True
 """``return_document=True`` is pymongo's ``ReturnDocument.AFTER``. Only the post-image of a
 findAndModify is atomic with its update on every server (SecantusDB 0.7 reads the pre-image
@@ -309,21 +311,29 @@ def append_messages(
         docs = [d.message_doc(sid, first + j, body, ids[j]) for j, body in enumerate(bodies)]
         guard = {**d.live(key), "sid": sid, "next_index": first, "epoch": epoch}
         update = {"$inc": {"next_index": n, "count": n}, "$set": {"updated_us": d.now_us()}}
-        if (yield from _insert_then_update(docs, guard, update, bulk)) or (
-            (yield from _recover(key, heads, head, ids, guard, update)) is None
-        ):
-            heads[key] = (sid, first + n, epoch)
+        done = yield from _insert_then_update(docs, guard, update, bulk)
+        retry_with = None if done else (yield from _recover(key, heads, head, ids, guard, update))
+        if retry_with is None:
+            _remember(heads, key, (sid, first + n, epoch))
             for j, message in enumerate(messages):
                 message.index = first + j
             return messages
-        head = heads[key]
+        head = retry_with
     raise Retry
 
 
 def _head(key: SessionKey, heads: dict[SessionKey, Head]) -> Op:
     doc = yield from _live_doc(key, {"sid": 1, "next_index": 1, "epoch": 1})
-    heads[key] = (doc["sid"], doc["next_index"], doc["epoch"])
-    return heads[key]
+    return _remember(heads, key, (doc["sid"], doc["next_index"], doc["epoch"]))
+
+
+def _remember(heads: dict[SessionKey, Head], key: SessionKey, head: Head) -> Head:
+    """Keep ``head`` for the next append; the oldest entries go beyond ``MAX_HEADS``."""
+    heads.pop(key, None)
+    heads[key] = head
+    while len(heads) > MAX_HEADS:
+        heads.pop(next(iter(heads)), None)
+    return head
 
 
 def _insert_then_update(docs: list[dict], guard: dict, update: dict, bulk: bool) -> Op:
@@ -343,7 +353,7 @@ def _recover(
     key: SessionKey, heads: dict[SessionKey, Head], head: Head, ids: list, guard: dict, update: dict
 ) -> Op:
     """After a failed attempt: None if the append took effect after all (the driver resent a
-    write whose first sending had gone through), else the head to try next is in ``heads``.
+    write whose first sending had gone through), else the head to try next.
 
     The append's own documents are deleted unless they are committed. They are committed
     iff the compare-and-set applied, and only then can one of them be visible; while
@@ -374,16 +384,17 @@ def _recover(
         yield _delete_many(MESSAGES, {"_id": {"$in": list(mine)}})
     if doc is None:
         yield from _missing(key)
-    heads[key] = (doc["sid"], doc["next_index"], doc["epoch"])
+    fresh = _remember(heads, key, (doc["sid"], doc["next_index"], doc["epoch"]))
     if doc["sid"] != sid:
-        return heads[key]
+        return fresh
     in_the_way = [t for t in taken if t["_id"] not in mine and t["i"] >= doc["next_index"]]
     if in_the_way:
         youngest = min(_age(t["_id"]) for t in in_the_way)
         if youngest < LEASE_S:
             raise Retry(min(0.05, LEASE_S - youngest + 0.01))
-        yield from _remove_leftovers(doc)
-    return heads[key]
+        if (yield from _remove_leftovers(doc)):
+            fresh = _remember(heads, key, (sid, doc["next_index"], doc["epoch"] + 1))
+    return fresh
 
 
 def _age(object_id: ObjectId) -> float:
@@ -395,13 +406,14 @@ def _remove_leftovers(doc: dict[str, Any]) -> Op:
 
     They are listed first, then ``epoch`` is bumped (so an append that inserted one of them
     but has not moved ``next_index`` yet can no longer do so: it fails and retries), and only
-    the listed documents are deleted."""
+    the listed documents are deleted. Returns False if the session changed meanwhile."""
     sid, next_index, epoch = doc["sid"], doc["next_index"], doc["epoch"]
     stale = yield _find(MESSAGES, {"sid": sid, "i": {"$gte": next_index}}, projection={"_id": 1})
     fence = {"_id": doc["_id"], "sid": sid, "next_index": next_index, "epoch": epoch}
     done = yield Call(SESSIONS, "update_one", (fence, {"$inc": {"epoch": 1}}))
     if done.matched_count:
         yield from _delete_ids(stale)
+    return bool(done.matched_count)
 
 
 def read_messages(
