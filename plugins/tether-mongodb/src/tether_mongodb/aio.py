@@ -8,13 +8,13 @@ and index creation were done by the sync store that made this twin.
 
 from __future__ import annotations
 
-import abc
 import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tether.models import Message
 from tether.stores._prepare import SessionKey
 from tether.stores.async_base import AsyncSessionStore
+from tether.stores.toolkit import bind_operations
 from tether_mongodb import ops, protocol
 from tether_mongodb.protocol import Append, Call
 
@@ -100,15 +100,4 @@ class AsyncMongoStore(AsyncSessionStore):
             await client.close()
 
 
-def _bind(name: str, operation: Any) -> Any:
-    async def primitive(self: AsyncMongoStore, *args: Any, **kwargs: Any) -> Any:
-        return await self._run(lambda: operation(*args, **kwargs))
-
-    primitive.__name__ = name
-    return primitive
-
-
-for _name, _operation in ops.PRIMITIVES.items():
-    if _name not in vars(AsyncMongoStore):
-        setattr(AsyncMongoStore, _name, _bind(_name, _operation))
-abc.update_abstractmethods(AsyncMongoStore)
+bind_operations(AsyncMongoStore, ops.PRIMITIVES, deferred=True)

@@ -12,7 +12,6 @@ that still fails raises ``StoreUnavailableError``; nothing is dropped silently.
 
 from __future__ import annotations
 
-import abc
 import time
 from typing import Any
 
@@ -21,6 +20,7 @@ from tether.models import Message
 from tether.stores._prepare import SessionKey
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.base import Capabilities, SessionStore
+from tether.stores.toolkit import bind_operations
 from tether_mongodb import ops, protocol
 from tether_mongodb.config import MongoConfig, parse
 from tether_mongodb.protocol import Append, Call
@@ -115,16 +115,4 @@ class MongoStore(SessionStore):
         self._client.close()
 
 
-def _bind(name: str, operation: Any) -> Any:
-    def primitive(self: MongoStore, *args: Any, **kwargs: Any) -> Any:
-        return self._run(lambda: operation(*args, **kwargs))
-
-    primitive.__name__ = name
-    primitive.__doc__ = getattr(SessionStore, name).__doc__
-    return primitive
-
-
-for _name, _operation in ops.PRIMITIVES.items():
-    if _name not in vars(MongoStore):
-        setattr(MongoStore, _name, _bind(_name, _operation))
-abc.update_abstractmethods(MongoStore)
+bind_operations(MongoStore, ops.PRIMITIVES, deferred=True)

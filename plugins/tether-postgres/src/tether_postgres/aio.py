@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from tether.errors import StoreError
 from tether.stores.async_base import AsyncSessionStore
+from tether.stores.toolkit import bind_operations
 from tether_postgres import drivers, ops
 from tether_postgres.errors import is_connection_lost, translate
 from tether_postgres.migrations import ensure_schema
@@ -52,6 +53,9 @@ class AsyncPostgresStore(AsyncSessionStore):
         self._connections = weakref.WeakSet()
 
     # --- running operations -----------------------------------------------------------
+
+    def _operation_args(self) -> tuple[Any, ...]:
+        return (self.queries,)
 
     async def _run(self, op: ops.Op) -> Any:
         try:
@@ -126,14 +130,4 @@ class AsyncPostgresStore(AsyncSessionStore):
         self._connections.add(conn)
 
 
-def _primitive(name: str, make: Any) -> Any:
-    async def call(self: AsyncPostgresStore, *args: Any, **kwargs: Any) -> Any:
-        return await self._run(make(self.queries, *args, **kwargs))
-
-    call.__name__ = call.__qualname__ = name
-    return call
-
-
-for _name, _make in ops.PRIMITIVES.items():
-    setattr(AsyncPostgresStore, _name, _primitive(_name, _make))
-AsyncPostgresStore.__abstractmethods__ = frozenset()
+bind_operations(AsyncPostgresStore, ops.PRIMITIVES)

@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 
 from tether.errors import StoreError
 from tether.stores.base import Capabilities, SessionStore
+from tether.stores.toolkit import bind_operations
 from tether_postgres import drivers, ops
 from tether_postgres.config import parse
 from tether_postgres.errors import is_connection_lost, translate
@@ -58,6 +59,9 @@ class PostgresStore(SessionStore):
             self._aio.discard()
 
     # --- running operations -----------------------------------------------------------
+
+    def _operation_args(self) -> tuple[Any, ...]:
+        return (self.queries,)
 
     def _run(self, op: ops.Op) -> Any:
         try:
@@ -124,14 +128,4 @@ class PostgresStore(SessionStore):
             return self._pool
 
 
-def _primitive(name: str, make: Any) -> Any:
-    def call(self: PostgresStore, *args: Any, **kwargs: Any) -> Any:
-        return self._run(make(self.queries, *args, **kwargs))
-
-    call.__name__ = call.__qualname__ = name
-    return call
-
-
-for _name, _make in ops.PRIMITIVES.items():
-    setattr(PostgresStore, _name, _primitive(_name, _make))
-PostgresStore.__abstractmethods__ = frozenset()
+bind_operations(PostgresStore, ops.PRIMITIVES)

@@ -7,12 +7,12 @@ client per running loop: ``asyncio.run`` called twice on the same store works.
 
 from __future__ import annotations
 
-import abc
 import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tether.errors import StoreError
 from tether.stores.async_base import AsyncSessionStore
+from tether.stores.toolkit import bind_operations
 from tether_redis import ops
 from tether_redis.protocol import (
     Batch,
@@ -54,6 +54,9 @@ class AsyncRedisStore(AsyncSessionStore):
             )
             self._loop = loop
         return self._client
+
+    def _operation_args(self) -> tuple[Any, ...]:
+        return (self._ns,)
 
     async def _run(self, operation: Operation) -> Any:
         reply, error = None, None
@@ -112,14 +115,4 @@ async def _settle() -> None:
     await asyncio.sleep(0)
 
 
-def _bind(name: str, operation: Any) -> Any:
-    async def primitive(self: AsyncRedisStore, *args: Any, **kwargs: Any) -> Any:
-        return await self._run(operation(self._ns, *args, **kwargs))
-
-    primitive.__name__ = name
-    return primitive
-
-
-for _name, _operation in ops.OPERATIONS.items():
-    setattr(AsyncRedisStore, _name, _bind(_name, _operation))
-abc.update_abstractmethods(AsyncRedisStore)
+bind_operations(AsyncRedisStore, ops.OPERATIONS)

@@ -10,12 +10,12 @@ such an event succeeds. A request that fails once sent is resent only if it is a
 
 from __future__ import annotations
 
-import abc
 from typing import Any
 
 from tether.errors import InvalidInputError, StoreError
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.base import Capabilities, SessionStore
+from tether.stores.toolkit import bind_operations
 from tether_redis import ops
 from tether_redis.config import RedisConfig, parse
 from tether_redis.protocol import (
@@ -64,6 +64,9 @@ class RedisStore(SessionStore):
             self._client.close()
             raise
 
+    def _operation_args(self) -> tuple[Any, ...]:
+        return (self._ns,)
+
     def _run(self, operation: Operation) -> Any:
         """Drive an operation: send each request it yields, hand back the reply."""
         reply, error = None, None
@@ -110,15 +113,4 @@ class RedisStore(SessionStore):
         self._client.close()
 
 
-def _bind(name: str, operation: Any) -> Any:
-    def primitive(self: RedisStore, *args: Any, **kwargs: Any) -> Any:
-        return self._run(operation(self._ns, *args, **kwargs))
-
-    primitive.__name__ = name
-    primitive.__doc__ = getattr(SessionStore, name).__doc__
-    return primitive
-
-
-for _name, _operation in ops.OPERATIONS.items():
-    setattr(RedisStore, _name, _bind(_name, _operation))
-abc.update_abstractmethods(RedisStore)
+bind_operations(RedisStore, ops.OPERATIONS)
