@@ -6,6 +6,7 @@ URL in this process (``memory://`` alone gets a fresh private space).
 
 from __future__ import annotations
 
+import bisect
 import copy
 import threading
 from dataclasses import dataclass, field
@@ -18,6 +19,10 @@ from tether.models import Message, SessionExport, SessionInfo, utcnow
 from tether.stores._prepare import SessionKey, require
 from tether.stores.base import Capabilities, SessionStore
 from tether.stores.toolkit import incremented, record_id
+
+
+def _index(message: Message) -> int:
+    return message.index  # type: ignore[return-value]
 
 
 @dataclass
@@ -128,14 +133,16 @@ class MemoryStore(SessionStore):
         from_end: bool,
     ) -> list[Message]:
         with self._lock:
-            rows = [
-                m
-                for m in self._live(key).messages
-                if (after is None or m.index > after) and (before is None or m.index < before)
-            ]
-        if limit is not None:
-            rows = (rows[-limit:] if limit else []) if from_end else rows[:limit]
-        return [m.model_copy(deep=True) for m in rows]
+            messages = self._live(key).messages  # sorted by index: bisect, never scan
+            lo = 0 if after is None else bisect.bisect_right(messages, after, key=_index)
+            hi = (
+                len(messages)
+                if before is None
+                else bisect.bisect_left(messages, before, key=_index)
+            )
+            if limit is not None and hi - lo > limit:
+                lo, hi = (hi - limit, hi) if from_end else (lo, lo + limit)
+            return [m.model_copy(deep=True) for m in messages[lo:hi]]
 
     def _count_messages(self, key: SessionKey) -> int:
         with self._lock:
