@@ -3,9 +3,6 @@ transaction detection."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import tether
@@ -13,6 +10,7 @@ from tether.errors import ConfigurationError
 from tether.stores.registry import find_backend
 from tether_mongodb.config import parse
 from tether_mongodb.store import MongoStore
+from tether_testing.lazy import modules_imported_by_plugin_loading
 
 
 def test_the_entry_point_handles_both_schemes():
@@ -22,13 +20,7 @@ def test_the_entry_point_handles_both_schemes():
 
 
 def test_loading_the_plugin_does_not_import_pymongo():
-    code = (
-        "import sys, tether; from tether.stores.registry import find_backend; "
-        "find_backend('mongodb://h/db'); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pymongo', 'bson')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert modules_imported_by_plugin_loading(["pymongo", "bson"]) == []
 
 
 def test_open_by_backend_name(mongo_url):

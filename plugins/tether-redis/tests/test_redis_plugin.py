@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from redis.crc import key_slot
 from redis_helpers import SERVER_URL
@@ -15,6 +12,7 @@ from tether.stores._prepare import SessionKey
 from tether.stores.registry import find_backend, store_backends
 from tether_redis.keys import Namespace, escape
 from tether_redis.store import RedisStore
+from tether_testing.lazy import modules_imported_by_plugin_loading
 
 
 def test_entry_point_registers_the_backend():
@@ -34,14 +32,7 @@ def test_open_by_url_and_by_name(redis_url, redis_prefix):
 
 
 def test_loading_the_plugin_imports_neither_redis_nor_the_store():
-    code = (
-        "import sys, tether\n"
-        "from tether.stores.registry import store_backends\n"
-        "assert 'redis' in store_backends(tether.get_plugin_manager())\n"
-        "print(sorted(m for m in ('redis', 'tether_redis.store') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert modules_imported_by_plugin_loading(["redis", "tether_redis.store"]) == []
 
 
 def test_prefixes_isolate_namespaces(redis_prefix):
