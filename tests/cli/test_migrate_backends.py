@@ -96,3 +96,45 @@ def test_migrate_through_backend(tether, isolated_home, tmp_path, backend_url):
     assert result.code == 0, result
     assert result.out.startswith("Migrated 3 sessions (7 messages, 1 snapshot, 1 run)")
     assert _everything(back) == want
+
+
+@pytest.fixture(scope="module")
+def mongodb_server(tmp_path_factory):
+    """A SecantusDB (MongoDB-compatible) server for this module, when the plugin is installed."""
+    testing = pytest.importorskip("tether_mongodb.testing", reason="tether-mongodb not installed")
+    server = testing.SecantusProcess(tmp_path_factory.mktemp("secantus")).start()
+    yield server
+    server.stop()
+
+
+def test_migrate_sqlite_to_postgres_to_mongodb(tether, isolated_home, tmp_path, mongodb_server):
+    """The issue's chain: history, state, snapshots, runs and forks survive each hop."""
+    if "postgres" not in INSTALLED:
+        pytest.skip("tether-postgres not installed")
+    sqlite_url = f"sqlite:///{tmp_path / 'start.db'}"
+    seed(sqlite_url)
+    want = _everything(sqlite_url)
+    postgres_url, drop_postgres = _postgres()
+    mongodb_url = (
+        f"mongodb://{mongodb_server.address}/tether_cli_{uuid.uuid4().hex[:12]}"
+        "?directConnection=true"
+    )
+    try:
+        for source, target in ((sqlite_url, postgres_url), (postgres_url, mongodb_url)):
+            result = tether("session", "migrate", "--from", source, "--to", target)
+            assert result.code == 0, result
+            assert result.out.startswith("Migrated 3 sessions")
+            assert _everything(target) == want
+        from tether import open_store
+
+        with open_store(mongodb_url) as store:
+            fork = store.get_session("demo-fork")
+            assert (fork.parent_id, fork.fork_index) == ("demo", 1)
+            assert [m.content for m in store.get_messages("demo-fork")] == [
+                "What is 6 x 7?",
+                "only in the fork",
+            ]
+            assert store.load_state("demo") == {"step": 2, "lang": "en"}
+            assert [s.label for s in store.list_snapshots("demo")] == ["answered"]
+    finally:
+        drop_postgres()

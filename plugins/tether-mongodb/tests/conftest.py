@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from mongo_server import SecantusProcess
 from pymongo import monitoring
+
+from tether_mongodb.testing import SecantusProcess
 
 OPTIONS = "directConnection=true&serverSelectionTimeoutMS=5000"
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from mongo_server import SecantusProcess
 
 import tether
 from tether.errors import StoreAuthenticationError, StoreError, StoreUnavailableError
+from tether_mongodb.testing import SecantusProcess
 
 FAST = "directConnection=true&serverSelectionTimeoutMS=1500"
 

@@ -1,4 +1,8 @@
-"""A SecantusDB server in a child process, for the tests (stop and restart included).
+"""A SecantusDB server in a child process, for tests (stop and restart included).
+
+Used by this plugin's tests and by tests elsewhere that need a real MongoDB-compatible
+server (``SecantusProcess(tmp_path).start()``; needs the ``secantusdb`` package, which the
+plugin's ``test`` extra installs).
 
 SecantusDB is a MongoDB-compatible server written in Python. Running it in its own process
 keeps it off the test process's GIL and lets a test stop it and start it again on the same
