@@ -8,7 +8,6 @@ backend: 1 to 200 characters, no control characters, no path separators, and not
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import threading
@@ -56,8 +55,8 @@ _sortable_lock = threading.Lock()
 
 
 def new_sortable_id() -> str:
-    """A 26-character id that sorts by creation time: 48-bit milliseconds then 80 random bits,
-    in base32hex (whose alphabet is in ASCII order, so text order is time order).
+    """A 32-character id that sorts by creation time: 48-bit milliseconds then 80 random bits,
+    as fixed-width lower-case hex (so text order is time order).
 
     Within one process ids are strictly increasing, even within the same millisecond.
     """
@@ -66,4 +65,4 @@ def new_sortable_id() -> str:
     with _sortable_lock:
         value = max(value, _last_sortable + 1)
         _last_sortable = value
-    return base64.b32hexencode(value.to_bytes(16, "big")).decode()[:26]
+    return f"{value:032x}"
