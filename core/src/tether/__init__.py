@@ -6,8 +6,7 @@ Everything public is importable from here. Names load on first access, so
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tether._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -49,16 +48,7 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'tether' has no attribute {name!r}")
-    if module_name == "tether":
-        value = importlib.import_module(f"tether.{name}")
-    else:
-        value = getattr(importlib.import_module(module_name), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
 
 
 def __dir__() -> list[str]:

@@ -7,8 +7,7 @@ is the configured model. No provider client is imported until a model is created
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tether._lazy import lazy_exports
 
 _EXPORTS = {
     "ECHO_NOTICE": "tether.llm.registry",
@@ -24,8 +23,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Load exported names on first access (importing the built-in plugin stays cheap)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tether.llm' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

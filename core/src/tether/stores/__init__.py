@@ -6,8 +6,7 @@ does not import the whole contract.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tether._lazy import lazy_exports
 
 _EXPORTS = {
     "Capabilities": "tether.stores.base",
@@ -22,7 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tether.stores' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
