@@ -109,3 +109,19 @@ def test_debug_flag_and_env_show_traceback(tether):
     env = tether("session", "show", "missing", env=cli_env(TETHER_DEBUG="1"))
     assert env.code == 1
     assert "Traceback" in env.err
+
+
+def test_a_closed_pipe_ends_quietly(tether, isolated_home):
+    import subprocess
+
+    from tests.cli.helpers import seed
+    from tether import open_store
+
+    seed()
+    with open_store() as store:  # more output than a pipe buffers, so the write must fail
+        store.append_messages("demo", [{"role": "user", "content": "x" * 200}] * 2000)
+    shown = subprocess.run(
+        "tether session show demo | head -1", shell=True, capture_output=True, text=True
+    )
+    assert shown.stdout == "Session demo\n"
+    assert "error" not in shown.stderr and "Broken pipe" not in shown.stderr

@@ -34,6 +34,11 @@ class TetherGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (``tether session show x | head``): stop quietly, as
+            # Unix tools do, and keep Python from complaining while flushing at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:
             if debug_enabled(ctx):
                 raise
