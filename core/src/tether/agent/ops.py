@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tether.steps import advance
+
 T = TypeVar("T")
 Steps = Generator["Op", Any, T]
 
@@ -54,29 +56,18 @@ def store_op(store: Any, method: str, *args: Any, **kwargs: Any) -> Op:
     )
 
 
-@dataclass(frozen=True)
-class _Done:
-    value: Any
-
-
-def _advance(steps: Steps[Any], value: Any, error: BaseException | None) -> Op | _Done:
-    """Send the last op's result (or throw its error) in; the next op, or the end."""
-    try:
-        return steps.throw(error) if error is not None else steps.send(value)
-    except StopIteration as stop:
-        return _Done(stop.value)
-
-
 def drive_sync(steps: Steps[T]) -> T:
     """Run a turn generator to the end with blocking calls; return its value."""
     value: Any = None
     error: BaseException | None = None
-    while not isinstance(op := _advance(steps, value, error), _Done):
+    while True:
+        done, op = advance(steps, value, error)
+        if done:
+            return op
         try:
             value, error = op.sync(), None
         except Exception as exc:
             value, error = None, exc
-    return op.value
 
 
 async def drive_async(steps: Steps[T]) -> T:
@@ -85,7 +76,10 @@ async def drive_async(steps: Steps[T]) -> T:
 
     value: Any = None
     error: BaseException | None = None
-    while not isinstance(op := _advance(steps, value, error), _Done):
+    while True:
+        done, op = advance(steps, value, error)
+        if done:
+            return op
         try:
             if op.async_ is not None:
                 value = await op.async_()
@@ -96,4 +90,3 @@ async def drive_async(steps: Steps[T]) -> T:
             error = None
         except Exception as exc:
             value, error = None, exc
-    return op.value

@@ -12,6 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tether.models import Message
+from tether.steps import advance
 from tether.stores._prepare import SessionKey
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.toolkit import bind_operations
@@ -62,10 +63,9 @@ class AsyncMongoStore(AsyncSessionStore):
         reply: Any = None
         error: BaseException | None = None
         while True:
-            try:
-                step = steps.throw(error) if error is not None else steps.send(reply)
-            except StopIteration as done:
-                return done.value
+            done, step = advance(steps, reply, error)
+            if done:
+                return step
             reply, error = None, None
             try:
                 reply = await self._send(client, step)

@@ -17,6 +17,7 @@ from typing import Any
 
 from tether.errors import ConfigurationError
 from tether.models import Message
+from tether.steps import advance
 from tether.stores._prepare import SessionKey
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.base import Capabilities, SessionStore
@@ -78,10 +79,9 @@ class MongoStore(SessionStore):
         reply: Any = None
         error: BaseException | None = None
         while True:
-            try:
-                step = steps.throw(error) if error is not None else steps.send(reply)
-            except StopIteration as done:
-                return done.value
+            done, step = advance(steps, reply, error)
+            if done:
+                return step
             reply, error = None, None
             try:
                 reply = self._send(step)

@@ -11,6 +11,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tether.errors import StoreError
+from tether.steps import advance
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.toolkit import bind_operations
 from tether_redis import ops
@@ -20,7 +21,6 @@ from tether_redis.protocol import (
     Eval,
     Operation,
     Request,
-    advance,
     command_args,
     fill,
     scripts_of,

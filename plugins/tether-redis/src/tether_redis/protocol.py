@@ -58,17 +58,6 @@ RETRIES_FOR_READS = 1
 are: a write whose reply was lost may have been applied, and must not be applied twice."""
 
 
-def advance(operation: Operation, reply: Any, error: StoreError | None) -> tuple[bool, Any]:
-    """Resume ``operation`` with a reply, or raise ``error`` inside it (so it may handle a
-    failed request). Returns ``(True, result)`` once it has finished, else
-    ``(False, next request)``."""
-    try:
-        request = operation.send(reply) if error is None else operation.throw(error)
-    except StopIteration as done:
-        return True, done.value
-    return False, request
-
-
 def scripts_of(request: Request) -> list[Script]:
     """The scripts a request runs (to load them after a NOSCRIPT reply)."""
     calls = request.calls if isinstance(request, Batch) else (request,)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.errors import InvalidInputError, StoreError
+from tether.steps import advance
 from tether.stores.async_base import AsyncSessionStore
 from tether.stores.base import Capabilities, SessionStore
 from tether.stores.toolkit import bind_operations
@@ -24,7 +25,6 @@ from tether_redis.protocol import (
     Eval,
     Operation,
     Request,
-    advance,
     command_args,
     fill,
     scripts_of,
