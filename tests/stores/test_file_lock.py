@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 
@@ -11,22 +10,28 @@ from tether.errors import LockTimeoutError
 from tether.stores.file import lock
 
 
-def test_a_waiter_never_holds_a_deleted_lock_file(tmp_path):
+def test_a_waiter_never_holds_a_deleted_lock_file(tmp_path, monkeypatch):
     path = tmp_path / ".lock"
-    first = lock.acquire(path, 5, create_parent=False)
-    got = []
-    waiter = threading.Thread(target=lambda: got.append(lock.acquire(path, 10, create_parent=True)))
-    waiter.start()
-    waiter.join(0.1)
-    path.unlink()  # the holder deletes the session, lock file included ...
-    second = lock.acquire(path, 5, create_parent=True)  # ... and someone re-creates it
-    lock.release(first)
-    waiter.join(0.3)
-    assert waiter.is_alive(), "the waiter took the deleted lock while another holds the new one"
-    lock.release(second)
-    waiter.join()
-    assert path.stat().st_ino == os.fstat(got[0]).st_ino
-    lock.release(got[0])
+    path.touch()
+    stale = os.open(path, os.O_RDWR)  # a waiter opened the lock file ...
+    replacement = tmp_path / ".lock.new"
+    holder = lock.acquire(replacement, 5, create_parent=False)
+    os.replace(replacement, path)  # ... the session was deleted, re-created and locked again
+    opened = [stale]
+    real_open = lock._open
+    monkeypatch.setattr(lock, "_open", lambda p, c: opened.pop() if opened else real_open(p, c))
+    try:
+        # The stale descriptor locks (nobody holds the deleted file), but it is not the file
+        # at the path any more: the waiter must let it go and wait for the real holder.
+        with pytest.raises(LockTimeoutError):
+            lock.acquire(path, 0.2, create_parent=False)
+    finally:
+        lock.release(holder)
+    assert not opened
+    monkeypatch.undo()
+    fd = lock.acquire(path, 1, create_parent=False)
+    assert os.fstat(fd).st_ino == path.stat().st_ino
+    lock.release(fd)
 
 
 def test_a_missing_folder_is_not_created_without_create_parent(tmp_path):
